@@ -1,0 +1,20 @@
+"""The training settings and their defaults, importable without TensorFlow (so ``--help`` is instant)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_DROPOUT = 0.5
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Every knob of the recipe; the defaults reach over 99% on MNIST in a few minutes on two CPU cores."""
+
+    epochs: int = 15
+    batch_size: int = 128
+    learning_rate: float = 1e-3
+    dropout: float = DEFAULT_DROPOUT
+    validation_fraction: float = 0.1
+    seed: int = 42
+    quick: bool = False

@@ -1,0 +1,48 @@
+"""Every constant the project shares: image geometry, class names, file names and default paths.
+
+One source of truth, so that the data preparation, training, export, prediction and reports cannot drift apart.
+"""
+
+from pathlib import Path
+
+IMAGE_SIZE = 28
+"""Side of the square images the network sees, in pixels (MNIST's 28x28)."""
+
+INPUT_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 1)
+"""Shape of one network input: height, width, one grayscale channel."""
+
+CLASS_NAMES = tuple(str(digit) for digit in range(10))
+"""The ten classes, which are also the names of the labelled sub-folders."""
+
+NUM_CLASSES = len(CLASS_NAMES)
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pbm")
+"""File name endings that a folder scan treats as images (case-insensitive)."""
+
+MAX_IMAGE_PIXELS = 64_000_000
+"""Largest image (width x height) we agree to decode; larger files are refused as decompression bombs."""
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+MODELS_DIR = PROJECT_ROOT / "models"
+REPORTS_DIR = Path("reports")
+"""Where ``CNN_usage.py --evaluate`` writes its report by default, relative to the working directory."""
+
+MNIST_TRAINING_DIR_NAME = "MNIST - JPG - training"
+MNIST_TESTING_DIR_NAME = "MNIST - JPG - testing"
+TRAINING_DIR_NAMES = (MNIST_TRAINING_DIR_NAME, "training")
+TESTING_DIR_NAMES = (MNIST_TESTING_DIR_NAME, "testing")
+CACHE_DIR_NAME = ".cache"
+"""Sub-folder of a data folder holding decoded-image caches (never committed)."""
+
+MODEL_STEM = "digits_cnn"
+KERAS_MODEL_FILE = f"{MODEL_STEM}.keras"
+TFLITE_MODEL_FILE = f"{MODEL_STEM}.tflite"
+METADATA_FILE = f"{MODEL_STEM}.json"
+HISTORY_FILE = "history.csv"
+CURVES_FILE = "training_curves.png"
+CONFUSION_FILE = "confusion_matrix.png"
+EXAMPLE_RESULTS_FILE = PROJECT_ROOT / "example_results.txt"
+
+PREPROCESSING = "grayscale, resized to 28x28 if needed, scaled to [0, 1]"
+"""Human-readable description of the preprocessing, stored in the model's metadata."""

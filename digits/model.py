@@ -1,0 +1,31 @@
+"""The network, nothing else: the original project's 3-conv / dense-dropout CNN (93,322 parameters)."""
+
+from __future__ import annotations
+
+from digits.config import DEFAULT_DROPOUT
+from digits.constants import INPUT_SHAPE, NUM_CLASSES
+from digits.tfimport import keras
+
+layers = keras.layers
+
+
+def build_model(dropout: float = DEFAULT_DROPOUT) -> keras.Model:
+    """Conv 32 -> pool -> Conv 64 -> pool -> Conv 64 -> Flatten -> Dense 64 -> Dropout -> Dense 10 softmax.
+
+    Input float32 (28, 28, 1) in [0, 1]; output the ten class probabilities. Uncompiled.
+    """
+    return keras.Sequential(
+        [
+            keras.Input(shape=INPUT_SHAPE),
+            layers.Conv2D(32, (3, 3), activation="relu"),
+            layers.MaxPooling2D((2, 2)),
+            layers.Conv2D(64, (3, 3), activation="relu"),
+            layers.MaxPooling2D((2, 2)),
+            layers.Conv2D(64, (3, 3), activation="relu"),
+            layers.Flatten(),
+            layers.Dense(64, activation="relu"),
+            layers.Dropout(dropout),
+            layers.Dense(NUM_CLASSES, activation="softmax"),
+        ],
+        name="digits_cnn",
+    )

@@ -1,0 +1,161 @@
+"""Loading a saved model and predicting digits, without TensorFlow when a LiteRT (``.tflite``) model is there.
+
+``load_predictor`` prefers the ``.tflite`` model run by LiteRT (``ai-edge-litert``: milliseconds to load) and
+falls back to the ``.keras`` model, loaded in Keras' safe mode (which never runs code stored in the file).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from digits.constants import INPUT_SHAPE, KERAS_MODEL_FILE, METADATA_FILE, MODELS_DIR, TFLITE_MODEL_FILE
+from digits.errors import DigitsError
+from digits.images import load_digit_array, to_model_input
+from digits.quiet import native_stderr_silenced
+
+BATCH_SIZE = 256
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The answer for one image: the digit, its probability, and all ten probabilities."""
+
+    path: Path
+    digit: int
+    confidence: float
+    probabilities: tuple[float, ...]
+
+    def top_k(self, k: int) -> list[tuple[int, float]]:
+        """The ``k`` most probable digits with their probabilities, most probable first."""
+        order = np.argsort(self.probabilities)[::-1][:k]
+        return [(int(digit), float(self.probabilities[digit])) for digit in order]
+
+
+class Predictor:
+    """A loaded model: ``predict_batch(float32 (N, 28, 28, 1)) -> float32 (N, 10)`` probabilities. Thread-safe."""
+
+    def __init__(self, path: Path, run: Callable[[np.ndarray], np.ndarray]):
+        self.path = path
+        self._run = run
+        self._lock = threading.Lock()
+
+    def predict_batch(self, inputs: np.ndarray) -> np.ndarray:
+        inputs = np.asarray(inputs, dtype=np.float32)
+        if inputs.shape[1:] != INPUT_SHAPE:
+            raise ValueError(f"expected inputs of shape (N, {INPUT_SHAPE}), got {inputs.shape}")
+        outputs = []
+        with self._lock:
+            for start in range(0, len(inputs), BATCH_SIZE):
+                outputs.append(self._run(inputs[start : start + BATCH_SIZE]))
+        return np.concatenate(outputs) if outputs else np.zeros((0, 10), np.float32)
+
+
+def _litert_runner(path: Path) -> Callable[[np.ndarray], np.ndarray]:
+    from ai_edge_litert.interpreter import Interpreter
+
+    try:
+        with native_stderr_silenced():
+            interpreter = Interpreter(model_path=str(path), num_threads=2)
+            interpreter.allocate_tensors()
+    except (ValueError, RuntimeError) as error:
+        raise DigitsError(f"{path}: not a readable LiteRT model ({error})") from None
+    input_index = interpreter.get_input_details()[0]["index"]
+    output_index = interpreter.get_output_details()[0]["index"]
+    allocated = {"batch": None}
+
+    def run(batch: np.ndarray) -> np.ndarray:
+        if allocated["batch"] != len(batch):
+            interpreter.resize_tensor_input(input_index, [len(batch), *INPUT_SHAPE])
+            interpreter.allocate_tensors()
+            allocated["batch"] = len(batch)
+        interpreter.set_tensor(input_index, batch)
+        interpreter.invoke()
+        return interpreter.get_tensor(output_index).copy()
+
+    return run
+
+
+def _keras_runner(path: Path) -> Callable[[np.ndarray], np.ndarray]:
+    from digits.tfimport import keras
+
+    try:
+        model = keras.models.load_model(path, compile=False, safe_mode=True)
+    except Exception as error:  # Keras raises many types for a bad file; all mean "cannot use this model"
+        raise DigitsError(f"{path}: not a readable Keras model ({str(error).splitlines()[0][:200]})") from None
+    return lambda batch: np.asarray(model(batch, training=False))
+
+
+def default_model_path(models_dir: Path = MODELS_DIR) -> Path:
+    """The model ``CNN_usage.py`` uses when none is named: the ``.tflite`` if present, else the ``.keras``."""
+    tflite = models_dir / TFLITE_MODEL_FILE
+    return tflite if tflite.is_file() else models_dir / KERAS_MODEL_FILE
+
+
+def load_predictor(model_path: Path | None = None) -> Predictor:
+    """Load a ``.tflite`` (LiteRT) or ``.keras`` model; by default the one committed under ``models/``.
+
+    When LiteRT is not installed, a ``.tflite`` path falls back to the ``.keras`` file beside it.
+    Raises DigitsError for a missing or unreadable model file.
+    """
+    path = Path(model_path) if model_path else default_model_path()
+    if not path.is_file():
+        raise DigitsError(f"{path}: model file not found; train one with 'python CNN_model.py' or pass --model")
+    if path.suffix == ".tflite":
+        try:
+            return Predictor(path, _litert_runner(path))
+        except ImportError:
+            fallback = path.with_name(KERAS_MODEL_FILE)
+            if not fallback.is_file():
+                raise DigitsError(
+                    f"{path}: LiteRT (package ai-edge-litert) is not installed and no {KERAS_MODEL_FILE} is beside it"
+                ) from None
+            path = fallback
+    if path.suffix != ".keras":
+        raise DigitsError(f"{path}: unknown model format (expected .tflite or .keras)")
+    return Predictor(path, _keras_runner(path))
+
+
+def load_metadata(model_path: Path) -> dict:
+    """The metadata JSON saved beside a model (empty when there is none)."""
+    path = Path(model_path).with_name(METADATA_FILE)
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def predict_arrays(predictor: Predictor, digits_uint8: np.ndarray) -> np.ndarray:
+    """uint8 (N, 28, 28) images -> float32 (N, 10) probabilities."""
+    return predictor.predict_batch(to_model_input(digits_uint8))
+
+
+def predict_files(
+    predictor: Predictor, paths: Iterable[Path], batch_size: int = BATCH_SIZE
+) -> Iterator[Prediction | DigitsError]:
+    """Predict each file, in order; yield a Prediction, or the DigitsError of a file that could not be read.
+
+    Files are decoded one by one and run through the model in batches.
+    """
+    pending: list[tuple[Path, np.ndarray]] = []
+
+    def flush() -> Iterator[Prediction]:
+        probabilities = predict_arrays(predictor, np.stack([array for _, array in pending]))
+        for (path, _), probs in zip(pending, probabilities):
+            digit = int(np.argmax(probs))
+            yield Prediction(path, digit, float(probs[digit]), tuple(float(p) for p in probs))
+        pending.clear()
+
+    for path in paths:
+        try:
+            pending.append((path, load_digit_array(path)))
+        except DigitsError as error:
+            yield from flush() if pending else ()
+            yield error
+            continue
+        if len(pending) >= batch_size:
+            yield from flush()
+    if pending:
+        yield from flush()

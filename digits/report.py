@@ -1,0 +1,139 @@
+"""Metrics, confusion matrix and plots: what a trained model or an evaluated folder looks like to a person.
+
+Metrics come from scikit-learn, the heatmap from seaborn, the curves and image grids from matplotlib (Agg
+backend, no screen needed). Every file is written atomically.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from digits.atomic import atomic_path
+from digits.constants import CLASS_NAMES
+
+
+def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
+    """Accuracy, per-class precision/recall/F1/support and the confusion matrix, as plain JSON-ready values."""
+    from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
+
+    labels = list(range(len(CLASS_NAMES)))
+    precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
+    return {
+        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "per_class": {
+            name: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
+            for name, p, r, f, s in zip(CLASS_NAMES, precision, recall, f1, support)
+        },
+        "confusion_matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist(),
+    }
+
+
+def format_per_class_table(metrics: dict) -> str:
+    """The per-class precision / recall / F1 / support table as aligned text."""
+    lines = [f"{'digit':>5}  {'precision':>9}  {'recall':>7}  {'f1':>7}  {'support':>7}"]
+    for name, row in metrics["per_class"].items():
+        lines.append(
+            f"{name:>5}  {row['precision']:>9.4f}  {row['recall']:>7.4f}  {row['f1']:>7.4f}  {row['support']:>7d}"
+        )
+    return "\n".join(lines)
+
+
+def format_confusion_matrix(matrix: list[list[int]]) -> str:
+    """The confusion matrix as text: rows are the true digit, columns the predicted one."""
+    width = max(5, max(len(str(value)) for row in matrix for value in row) + 1)
+    header = "true\\pred" + "".join(f"{name:>{width}}" for name in CLASS_NAMES)
+    rows = [f"{name:>9}" + "".join(f"{value:>{width}d}" for value in row) for name, row in zip(CLASS_NAMES, matrix)]
+    return "\n".join([header, *rows])
+
+
+def format_report(title: str, metrics: dict, extra_lines: list[str] = ()) -> str:
+    """A complete text report: title, headline numbers, per-class table, confusion matrix."""
+    total = sum(sum(row) for row in metrics["confusion_matrix"])
+    parts = [
+        title,
+        "=" * len(title),
+        *extra_lines,
+        f"accuracy: {metrics['accuracy']:.4%} ({round(metrics['accuracy'] * total)} of {total} images)",
+        "",
+        "Per-class precision, recall and F1:",
+        format_per_class_table(metrics),
+        "",
+        "Confusion matrix (rows: true digit, columns: predicted digit):",
+        format_confusion_matrix(metrics["confusion_matrix"]),
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save_figure(figure, path: Path) -> Path:
+    with atomic_path(path) as temp:
+        figure.savefig(temp, format="png", dpi=110, bbox_inches="tight")
+    _pyplot().close(figure)
+    return Path(path)
+
+
+def plot_training_curves(history: dict[str, list[float]], path: Path) -> Path:
+    """Accuracy and loss per epoch, training vs validation, side by side, as a PNG."""
+    plt = _pyplot()
+    figure, axes = plt.subplots(1, 2, figsize=(11, 4))
+    epochs = np.arange(1, len(history["loss"]) + 1)
+    for axis, metric in zip(axes, ("accuracy", "loss")):
+        axis.plot(epochs, history[metric], marker="o", label="training")
+        if f"val_{metric}" in history:
+            axis.plot(epochs, history[f"val_{metric}"], marker="o", label="validation")
+        axis.set(title=metric.capitalize(), xlabel="epoch", ylabel=metric)
+        axis.grid(alpha=0.3)
+        axis.legend()
+    figure.suptitle("Training curves")
+    return _save_figure(figure, path)
+
+
+def plot_confusion_matrix(matrix: list[list[int]], path: Path, title: str = "Confusion matrix") -> Path:
+    """The confusion matrix as an annotated seaborn heatmap PNG."""
+    import seaborn as sns
+
+    plt = _pyplot()
+    figure, axis = plt.subplots(figsize=(8, 6.5))
+    sns.heatmap(
+        np.asarray(matrix),
+        annot=True,
+        fmt="d",
+        cmap="Blues",
+        cbar=True,
+        xticklabels=CLASS_NAMES,
+        yticklabels=CLASS_NAMES,
+        ax=axis,
+    )
+    axis.set(xlabel="predicted digit", ylabel="true digit", title=title)
+    return _save_figure(figure, path)
+
+
+def plot_misclassified(
+    images: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray, confidences: np.ndarray, path: Path, limit: int = 48
+) -> Path:
+    """A grid of (up to ``limit``) misclassified images, each titled 'true -> predicted (confidence)'."""
+    plt = _pyplot()
+    wrong = np.flatnonzero(y_true != y_pred)[:limit]
+    columns = 8
+    rows = max(1, int(np.ceil(len(wrong) / columns)))
+    figure, axes = plt.subplots(rows, columns, figsize=(columns * 1.4, rows * 1.6 + 0.6), squeeze=False)
+    for axis in axes.flat:
+        axis.axis("off")
+    for axis, index in zip(axes.flat, wrong):
+        axis.imshow(images[index], cmap="gray", vmin=0, vmax=255)
+        axis.set_title(f"{y_true[index]}→{y_pred[index]} ({confidences[index]:.0%})", fontsize=8, color="firebrick")
+    shown = f"{len(wrong)} of {int(np.sum(y_true != y_pred))}"
+    figure.suptitle(
+        f"Misclassified images ({shown}): true → predicted (confidence)" if len(wrong) else "No misclassified images"
+    )
+    return _save_figure(figure, path)

@@ -1,0 +1,234 @@
+"""The training recipe and the export of everything a trained model is saved with.
+
+Recipe: seeded validation split, ``tf.data`` pipeline over uint8 arrays held in memory (scaled to [0, 1] on the
+fly), Adam with a cosine-decaying learning rate, categorical cross-entropy, accuracy. Export: ``.keras``,
+``.tflite`` (LiteRT), metadata JSON, history CSV and training curves, each written atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from digits import __version__
+from digits.atomic import atomic_path, staged_files, write_text
+from digits.config import TrainingConfig
+from digits.constants import (
+    CLASS_NAMES,
+    CONFUSION_FILE,
+    CURVES_FILE,
+    HISTORY_FILE,
+    INPUT_SHAPE,
+    KERAS_MODEL_FILE,
+    METADATA_FILE,
+    NUM_CLASSES,
+    PREPROCESSING,
+    TFLITE_MODEL_FILE,
+)
+from digits.folders import LabelledImages
+from digits.images import to_model_input
+from digits.model import build_model
+from digits.report import classification_metrics, format_report, plot_confusion_matrix, plot_training_curves
+from digits.tfimport import keras, native_stderr_silenced, tf
+
+QUICK_TRAIN_IMAGES = 2000
+QUICK_TEST_IMAGES = 500
+QUICK_EPOCHS = 2
+
+
+@dataclass
+class TrainingRun:
+    """What one training run produced: the model, its history, its metrics and the predictions on the test set."""
+
+    model: keras.Model
+    config: TrainingConfig
+    history: dict[str, list[float]]
+    metrics: dict[str, float]
+    test_metrics: dict
+    test_probabilities: np.ndarray
+    wall_time_s: float
+
+
+def split_validation(data: LabelledImages, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded random split of ``data`` into training and validation indices (validation may be empty)."""
+    order = np.random.default_rng(seed).permutation(len(data.labels))
+    n_validation = int(round(len(order) * fraction))
+    return order[n_validation:], order[:n_validation]
+
+
+def subsample(data: LabelledImages, count: int, seed: int) -> LabelledImages:
+    """At most ``count`` images of ``data``, drawn at random (for quick smoke runs)."""
+    if len(data.labels) <= count:
+        return data
+    keep = np.sort(np.random.default_rng(seed).choice(len(data.labels), count, replace=False))
+    return LabelledImages(data.images[keep], data.labels[keep], [data.paths[i] for i in keep], data.failures)
+
+
+def make_dataset(
+    images: np.ndarray, labels: np.ndarray, batch_size: int, shuffle_seed: int | None = None
+) -> tf.data.Dataset:
+    """uint8 images + int labels -> batches of (float32 (B, 28, 28, 1) in [0, 1], one-hot (B, 10)), prefetched."""
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels))
+    if shuffle_seed is not None:
+        dataset = dataset.shuffle(len(images), seed=shuffle_seed, reshuffle_each_iteration=True)
+
+    def to_inputs(batch_images, batch_labels):
+        inputs = tf.cast(batch_images, tf.float32)[..., tf.newaxis] / 255.0
+        return inputs, tf.one_hot(batch_labels, NUM_CLASSES)
+
+    return dataset.batch(batch_size).map(to_inputs, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+
+def train(config: TrainingConfig, training: LabelledImages, testing: LabelledImages, verbose: int = 2) -> TrainingRun:
+    """Train the network on ``training`` (minus a validation split), evaluate it on ``testing``."""
+    started = time.perf_counter()
+    keras.utils.set_random_seed(config.seed)
+    epochs = config.epochs
+    if config.quick:
+        training = subsample(training, QUICK_TRAIN_IMAGES, config.seed)
+        testing = subsample(testing, QUICK_TEST_IMAGES, config.seed)
+        epochs = min(epochs, QUICK_EPOCHS)
+    train_index, val_index = split_validation(training, config.validation_fraction, config.seed)
+    train_ds = make_dataset(training.images[train_index], training.labels[train_index], config.batch_size, config.seed)
+    val_ds = (
+        make_dataset(training.images[val_index], training.labels[val_index], config.batch_size)
+        if len(val_index)
+        else None
+    )
+    test_ds = make_dataset(testing.images, testing.labels, config.batch_size)
+
+    model = build_model(config.dropout)
+    steps = max(1, epochs * int(np.ceil(len(train_index) / config.batch_size)))
+    schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, decay_steps=steps, alpha=0.01)
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, shuffle=False, verbose=verbose)
+
+    metrics = {}
+    for name, dataset in (
+        ("train", make_dataset(training.images[train_index], training.labels[train_index], 512)),
+        ("validation", val_ds),
+        ("test", test_ds),
+    ):
+        if dataset is not None:
+            loss, accuracy = model.evaluate(dataset, verbose=0)
+            metrics[f"{name}_loss"], metrics[f"{name}_accuracy"] = float(loss), float(accuracy)
+    probabilities = model.predict(to_model_input(testing.images), batch_size=512, verbose=0)
+    test_metrics = classification_metrics(testing.labels, probabilities.argmax(axis=1))
+    wall_time = time.perf_counter() - started
+    history_lists = {
+        key: [float(v) for v in values] for key, values in history.history.items() if key != "learning_rate"
+    }
+    return TrainingRun(model, config, history_lists, metrics, test_metrics, probabilities, wall_time)
+
+
+def export_keras(model: keras.Model, path: Path) -> Path:
+    """Save the model as a ``.keras`` file, atomically."""
+    with atomic_path(path) as temp:
+        model.save(temp)
+    return Path(path)
+
+
+def export_tflite(model: keras.Model, path: Path) -> Path:
+    """Convert the model to a LiteRT flatbuffer (float32, dynamic batch size), atomically."""
+    with atomic_path(path) as temp, native_stderr_silenced():
+        model.export(str(temp), format="litert", verbose=False)
+    return Path(path)
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries a model depends on, for the metadata."""
+    import PIL
+    import sklearn
+
+    return {
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+        "pillow": PIL.__version__,
+        "scikit-learn": sklearn.__version__,
+        "digits": __version__,
+    }
+
+
+def history_csv(history: dict[str, list[float]]) -> str:
+    """The per-epoch history as CSV text, one row per epoch."""
+    columns = list(history)
+    rows = [",".join(["epoch", *columns])]
+    for epoch in range(len(history[columns[0]])):
+        rows.append(",".join([str(epoch + 1), *(f"{history[c][epoch]:.6f}" for c in columns)]))
+    return "\n".join(rows) + "\n"
+
+
+def summary_lines(run: TrainingRun, model_size_bytes: int) -> list[str]:
+    """The headline numbers of a run, one per line (printed by the CLI and written to the results file)."""
+    m = run.metrics
+    lines = []
+    for split in ("train", "validation", "test"):
+        if f"{split}_accuracy" in m:
+            lines.append(f"{split + ' accuracy:':<21}{m[f'{split}_accuracy']:.4%}   loss {m[f'{split}_loss']:.4f}")
+    lines += [
+        f"{'parameters:':<21}{run.model.count_params():,}",
+        f"{'model size:':<21}{model_size_bytes / 1024:.1f} KB (.tflite), epochs {len(run.history['loss'])}",
+        f"{'wall time:':<21}{run.wall_time_s:.1f} s",
+    ]
+    return lines
+
+
+def save_run(
+    run: TrainingRun, training: LabelledImages, testing: LabelledImages, output_dir: Path, results_file: Path
+) -> dict[str, Path]:
+    """Write the model, its LiteRT export, metadata, history, curves, confusion matrix and the results file.
+
+    All model files are staged first and moved into ``output_dir`` together, so a failure part-way leaves the
+    previous model and its files as they were. Returns the final path of each file.
+    """
+    output_dir = Path(output_dir)
+    with staged_files(output_dir) as stage:
+        staged = {
+            "keras": export_keras(run.model, stage / KERAS_MODEL_FILE),
+            "tflite": export_tflite(run.model, stage / TFLITE_MODEL_FILE),
+        }
+        tflite_size = staged["tflite"].stat().st_size
+        metadata = {
+            "class_names": list(CLASS_NAMES),
+            "input_shape": list(INPUT_SHAPE),
+            "preprocessing": PREPROCESSING,
+            "parameters": run.model.count_params(),
+            "metrics": run.metrics,
+            "training": asdict(run.config),
+            "epochs_run": len(run.history["loss"]),
+            "wall_time_s": round(run.wall_time_s, 1),
+            "data": {
+                "training_images": len(training.labels),
+                "testing_images": len(testing.labels),
+                "sha256": {"training": training.checksum(), "testing": testing.checksum()},
+            },
+            "files": {"keras_bytes": staged["keras"].stat().st_size, "tflite_bytes": tflite_size},
+            "versions": library_versions(),
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        staged["metadata"] = write_text(stage / METADATA_FILE, json.dumps(metadata, indent=2) + "\n")
+        staged["history"] = write_text(stage / HISTORY_FILE, history_csv(run.history))
+        staged["curves"] = plot_training_curves(run.history, stage / CURVES_FILE)
+        staged["confusion"] = plot_confusion_matrix(
+            run.test_metrics["confusion_matrix"], stage / CONFUSION_FILE, "Confusion matrix, test set"
+        )
+    paths = {key: output_dir / path.name for key, path in staged.items()}
+    extra = [
+        *summary_lines(run, tflite_size),
+        f"{'settings:':<21}" + ", ".join(f"{k}={v}" for k, v in asdict(run.config).items()),
+        f"{'machine:':<21}{platform.machine()}, {platform.system()}, {os.cpu_count()} CPU cores, TensorFlow {tf.__version__}",
+        "",
+        "On the test set:",
+    ]
+    paths["results"] = write_text(
+        results_file, format_report("Digit CNN: results of `python CNN_model.py`", run.test_metrics, extra)
+    )
+    return paths

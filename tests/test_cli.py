@@ -1,0 +1,194 @@
+"""The two command-line scripts end to end, as a user runs them (fresh processes, real files)."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from digits.constants import KERAS_MODEL_FILE, TFLITE_MODEL_FILE
+from digits.synthetic import synthetic_mnist
+from tests.conftest import run_script
+
+
+@pytest.fixture(scope="module")
+def digit_files(tmp_path_factory):
+    """Ten fresh MNIST-style digits (one per class) as JPG files named after their digit."""
+    folder = tmp_path_factory.mktemp("digits")
+    images, labels = synthetic_mnist(per_class=1, seed=99)
+    paths = []
+    for image, label in zip(images, labels):
+        paths.append(folder / f"digit_{label}.jpg")
+        Image.fromarray(image).save(paths[-1], quality=95)
+    return paths
+
+
+def model_args(trained_model_dir):
+    return ["--model", str(trained_model_dir / TFLITE_MODEL_FILE)]
+
+
+def test_training_script_saves_model_reports_and_summary(trained_model_dir):
+    names = {p.name for p in trained_model_dir.iterdir()}
+    assert {
+        KERAS_MODEL_FILE,
+        TFLITE_MODEL_FILE,
+        "digits_cnn.json",
+        "history.csv",
+        "training_curves.png",
+        "confusion_matrix.png",
+        "example_results.txt",
+    } <= names
+    results = (trained_model_dir / "example_results.txt").read_text()
+    assert "test accuracy:" in results and "parameters:          93,322" in results
+
+
+def test_help_lists_every_knob_with_defaults():
+    result = run_script("CNN_model.py", "--help")
+    assert result.returncode == 0
+    for flag in (
+        "--epochs",
+        "--batch-size",
+        "--learning-rate",
+        "--dropout",
+        "--validation-fraction",
+        "--seed",
+        "--data-dir",
+        "--output-dir",
+        "--quick",
+        "--prepare-data-only",
+    ):
+        assert flag in result.stdout
+    assert "(default: 15)" in result.stdout
+
+
+def test_predict_reads_digits(trained_model_dir, digit_files):
+    result = run_script("CNN_usage.py", *map(str, digit_files), *model_args(trained_model_dir))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 10
+    correct = sum(line.split(": ")[1].split()[0] == path.stem[-1] for line, path in zip(lines, digit_files))
+    assert correct >= 8, result.stdout
+    assert lines[0].startswith(str(digit_files[0]) + ": ") and lines[0].endswith("%)")
+
+
+def test_json_and_top_k(trained_model_dir, digit_files):
+    result = run_script("CNN_usage.py", str(digit_files[3]), "--json", "--top-k", "3", *model_args(trained_model_dir))
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["path"] == str(digit_files[3])
+    assert len(record["probabilities"]) == 10 and abs(sum(record["probabilities"]) - 1) < 1e-4
+    assert record["digit"] == int(np.argmax(record["probabilities"])) == record["top_k"][0]["digit"]
+    assert record["confidence"] == max(record["probabilities"])
+    assert [entry["probability"] for entry in record["top_k"]] == sorted(record["probabilities"], reverse=True)[:3]
+
+
+def test_folder_is_searched_recursively(trained_model_dir, synthetic_dataset):
+    result = run_script("CNN_usage.py", str(synthetic_dataset / "testing"), "--json", *model_args(trained_model_dir))
+    assert result.returncode == 0
+    assert len(result.stdout.splitlines()) == 100
+
+
+def test_evaluate_prints_and_writes_report(trained_model_dir, synthetic_dataset, tmp_path):
+    result = run_script(
+        "CNN_usage.py",
+        "--evaluate",
+        str(synthetic_dataset / "testing"),
+        "--report-dir",
+        str(tmp_path),
+        *model_args(trained_model_dir),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "accuracy:" in result.stdout and "precision" in result.stdout and "true\\pred" in result.stdout
+    assert (tmp_path / "testing_report.txt").read_text() in result.stdout
+    for name in ("testing_confusion_matrix.png", "testing_misclassified.png"):
+        assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_evaluate_json_summary(trained_model_dir, synthetic_dataset, tmp_path):
+    result = run_script(
+        "CNN_usage.py",
+        "--evaluate",
+        str(synthetic_dataset / "testing"),
+        "--json",
+        "--report-dir",
+        str(tmp_path),
+        *model_args(trained_model_dir),
+    )
+    summary = json.loads(result.stdout)
+    assert result.returncode == 0
+    assert summary["images"] == 100 and 0.8 <= summary["accuracy"] <= 1.0
+    assert sum(map(sum, summary["confusion_matrix"])) == 100 and set(summary["per_class"]) == set("0123456789")
+
+
+def test_bad_inputs_in_a_batch(trained_model_dir, digit_files, bad_inputs):
+    good = digit_files[:2]
+    args = [str(good[0]), *(str(path) for path in bad_inputs.values()), str(good[1])]
+    result = run_script("CNN_usage.py", *args, *model_args(trained_model_dir))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert [line.split(":")[0] for line in result.stdout.splitlines()] == [str(good[0]), str(good[1])]
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == len(bad_inputs)
+    for path in bad_inputs.values():
+        assert sum(str(path) in line for line in errors) == 1
+    assert "7 of 9 inputs could not be read" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "kind", ["missing", "empty folder", "not an image", "empty file", "truncated", "corrupt jpeg", "bomb"]
+)
+def test_each_bad_input_alone_is_one_line_and_nonzero_exit(trained_model_dir, bad_inputs, kind):
+    result = run_script("CNN_usage.py", str(bad_inputs[kind]), *model_args(trained_model_dir))
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.splitlines()[0].startswith(f"error: {bad_inputs[kind]}: ")
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_model_is_a_clear_error(tmp_path, digit_files):
+    result = run_script("CNN_usage.py", str(digit_files[0]), "--model", str(tmp_path / "nope.tflite"))
+    assert result.returncode == 1 and "model file not found" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_keras_model_gives_the_same_answers(trained_model_dir, digit_files):
+    tflite = run_script("CNN_usage.py", *map(str, digit_files), "--json", *model_args(trained_model_dir))
+    keras = run_script(
+        "CNN_usage.py", *map(str, digit_files), "--json", "--model", str(trained_model_dir / KERAS_MODEL_FILE)
+    )
+    assert keras.returncode == 0, keras.stderr
+    for a, b in zip(tflite.stdout.splitlines(), keras.stdout.splitlines()):
+        a, b = json.loads(a), json.loads(b)
+        assert a["digit"] == b["digit"] and abs(a["confidence"] - b["confidence"]) < 1e-3
+
+
+def test_prediction_does_not_import_tensorflow(trained_model_dir, digit_files):
+    env_python = ["-X", "importtime"]
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    result = subprocess.run(
+        [sys.executable, *env_python, str(ROOT / "CNN_usage.py"), str(digit_files[0]), *model_args(trained_model_dir)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert result.returncode == 0
+    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+    assert "ai_edge_litert" in imported or any(name.startswith("ai_edge_litert") for name in imported)
+    assert not any(name.split(".")[0] in ("tensorflow", "keras") for name in imported)
+
+
+def test_committed_model_reads_digits_right_after_installation(tmp_path):
+    """With no --model, the model committed in models/ answers; printed-font digits are not handwriting, so
+    the bar is well above chance (10%) rather than MNIST's 99%."""
+    images, labels = synthetic_mnist(per_class=5, seed=99)
+    for index, (image, label) in enumerate(zip(images, labels)):
+        Image.fromarray(image).save(tmp_path / f"{index:02d}_{label}.png")
+    result = run_script("CNN_usage.py", str(tmp_path), "--json")
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(records) == 50
+    correct = sum(record["digit"] == int(record["path"][-5]) for record in records)
+    assert correct >= 35, result.stdout

@@ -1,0 +1,89 @@
+"""Reading image files safely and turning them into the network's 28x28 input."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from digits.errors import DigitsError
+from digits.images import collect_image_paths, load_digit_array, read_image, to_model_input
+
+EXPECTED_PROBLEM = {
+    "missing": "no such file",
+    "not an image": "not an image",
+    "empty file": "empty file",
+    "truncated": "truncated or corrupt",
+    "corrupt jpeg": "corrupt",
+    "bomb": "decompression bomb",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(EXPECTED_PROBLEM))
+def test_bad_file_gives_one_line_naming_file_and_problem(bad_inputs, kind):
+    with pytest.raises(DigitsError) as caught:
+        load_digit_array(bad_inputs[kind])
+    message = str(caught.value)
+    assert message.startswith(str(bad_inputs[kind]))
+    assert EXPECTED_PROBLEM[kind] in message
+    assert "\n" not in message
+
+
+def test_bomb_between_limit_and_twice_limit_is_refused_too(tmp_path):
+    from tests.conftest import png_header_only
+
+    path = tmp_path / "big.png"
+    path.write_bytes(png_header_only(9_000, 9_000))  # 81 MP: PIL itself would only warn
+    with pytest.raises(DigitsError, match=r"9000x9000.*decompression bomb"):
+        read_image(path)
+
+
+def test_mnist_style_image_passes_through_unchanged(tmp_path):
+    from digits.synthetic import synthetic_mnist
+
+    images, _ = synthetic_mnist(per_class=1)
+    Image.fromarray(images[3]).save(tmp_path / "three.png")
+    assert np.array_equal(load_digit_array(tmp_path / "three.png"), images[3])
+
+
+def test_any_size_and_mode_becomes_28x28_gray(tmp_path):
+    Image.new("RGB", (64, 40), (200, 10, 10)).save(tmp_path / "rgb.jpg")
+    Image.new("I;16", (50, 50), 40000).save(tmp_path / "deep.png")
+    for name in ("rgb.jpg", "deep.png"):
+        array = load_digit_array(tmp_path / name)
+        assert array.shape == (28, 28) and array.dtype == np.uint8
+
+
+def test_transparent_background_counts_as_white_paper(tmp_path):
+    rgba = np.zeros((28, 28, 4), np.uint8)
+    rgba[10:18, 12:16] = (0, 0, 0, 255)  # opaque black ink, the rest fully transparent
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "ink.png")
+    gray = load_digit_array(tmp_path / "ink.png")
+    assert gray[0, 0] == 255 and gray[12, 13] == 0
+
+
+def test_exif_orientation_is_applied(tmp_path):
+    array = np.zeros((20, 40), np.uint8)
+    array[:, :5] = 255  # a bright stripe on the left edge of a landscape image
+    image = Image.fromarray(array)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 CW to display"
+    image.save(tmp_path / "rotated.jpg", exif=exif, quality=100)
+    shown = read_image(tmp_path / "rotated.jpg")
+    assert shown.size == (20, 40)
+    assert np.asarray(shown)[:5].mean() > 200  # the stripe is now along the top edge
+
+
+def test_model_input_is_float_in_unit_range():
+    batch = to_model_input(np.array([[[0, 255]]], np.uint8))
+    assert batch.dtype == np.float32 and batch.shape == (1, 1, 2, 1)
+    assert batch.min() == 0.0 and batch.max() == 1.0
+
+
+def test_collect_expands_folders_recursively_and_reports_problems(tmp_path, bad_inputs):
+    nested = tmp_path / "scans" / "week1"
+    nested.mkdir(parents=True)
+    for name in ("b.png", "a.jpg", "notes.txt"):
+        (nested / name).write_bytes(b"x")
+    files, problems = collect_image_paths([tmp_path / "scans", bad_inputs["missing"], bad_inputs["empty folder"]])
+    assert [f.name for f in files] == ["a.jpg", "b.png"]
+    assert len(problems) == 2
+    assert "no such file" in str(problems[0]) and "no image files" in str(problems[1])

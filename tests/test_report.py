@@ -1,0 +1,47 @@
+"""Metrics, text tables and plots."""
+
+import numpy as np
+from PIL import Image
+
+from digits.report import (
+    classification_metrics,
+    format_confusion_matrix,
+    format_report,
+    plot_confusion_matrix,
+    plot_misclassified,
+    plot_training_curves,
+)
+
+
+def test_metrics_match_a_hand_count():
+    y_true = np.array([0, 0, 1, 1, 2, 2, 3, 3, 3, 3])
+    y_pred = np.array([0, 1, 1, 1, 2, 2, 3, 3, 3, 0])
+    metrics = classification_metrics(y_true, y_pred)
+    assert metrics["accuracy"] == 0.8
+    assert metrics["per_class"]["1"]["precision"] == 2 / 3 and metrics["per_class"]["1"]["recall"] == 1.0
+    assert metrics["per_class"]["3"]["recall"] == 0.75 and metrics["per_class"]["3"]["support"] == 4
+    assert metrics["confusion_matrix"][3][0] == 1 and metrics["confusion_matrix"][0][1] == 1
+    assert len(metrics["confusion_matrix"]) == 10
+
+
+def test_text_report_has_table_and_matrix():
+    metrics = classification_metrics(np.arange(10), np.arange(10))
+    text = format_report("Check", metrics)
+    assert "accuracy: 100.0000% (10 of 10 images)" in text
+    assert "precision" in text and "true\\pred" in text
+    assert format_confusion_matrix(metrics["confusion_matrix"]).splitlines()[1].split() == ["0", "1"] + ["0"] * 9
+
+
+def test_plots_are_real_pngs(tmp_path):
+    history = {"loss": [1.0, 0.5], "accuracy": [0.6, 0.8], "val_loss": [0.9, 0.6], "val_accuracy": [0.7, 0.75]}
+    images = np.zeros((3, 28, 28), np.uint8)
+    paths = [
+        plot_training_curves(history, tmp_path / "curves.png"),
+        plot_confusion_matrix(np.eye(10, dtype=int).tolist(), tmp_path / "cm.png"),
+        plot_misclassified(
+            images, np.array([1, 2, 3]), np.array([1, 5, 3]), np.array([0.9, 0.6, 0.8]), tmp_path / "wrong.png"
+        ),
+    ]
+    for path in paths:
+        with Image.open(path) as image:
+            assert image.format == "PNG" and image.width > 300

@@ -1,0 +1,86 @@
+"""A short real training run: it learns, and its .keras and .tflite exports answer the same."""
+
+import json
+
+import numpy as np
+import pytest
+
+from digits.config import TrainingConfig
+from digits.folders import LabelledImages
+from digits.predict import load_predictor, predict_arrays
+from digits.synthetic import synthetic_mnist
+
+
+def labelled(per_class, seed):
+    images, labels = synthetic_mnist(per_class=per_class, seed=seed)
+    return LabelledImages(images, labels, [])
+
+
+@pytest.fixture(scope="module")
+def short_run(tmp_path_factory):
+    from digits.train import save_run, train
+
+    training, testing = labelled(40, 11), labelled(8, 12)
+    config = TrainingConfig(epochs=6, batch_size=32, learning_rate=3e-3, validation_fraction=0.1, seed=3)
+    run = train(config, training, testing, verbose=0)
+    output = tmp_path_factory.mktemp("model")
+    paths = save_run(run, training, testing, output, output / "results.txt")
+    return run, paths, testing
+
+
+def test_training_learns_the_digits(short_run):
+    run, _, _ = short_run
+    assert run.metrics["test_accuracy"] >= 0.8
+    assert run.history["loss"][-1] < run.history["loss"][0]
+    assert set(run.metrics) == {f"{s}_{m}" for s in ("train", "validation", "test") for m in ("loss", "accuracy")}
+
+
+def test_keras_and_tflite_exports_agree(short_run):
+    _, paths, testing = short_run
+    keras_probs = predict_arrays(load_predictor(paths["keras"]), testing.images)
+    tflite_probs = predict_arrays(load_predictor(paths["tflite"]), testing.images)
+    assert keras_probs.shape == tflite_probs.shape == (80, 10)
+    np.testing.assert_allclose(keras_probs, tflite_probs, atol=1e-4)
+    assert np.array_equal(keras_probs.argmax(axis=1), tflite_probs.argmax(axis=1))
+
+
+def test_saved_files_describe_the_run(short_run):
+    run, paths, _ = short_run
+    metadata = json.loads(paths["metadata"].read_text())
+    assert metadata["class_names"] == list("0123456789") and metadata["input_shape"] == [28, 28, 1]
+    assert metadata["parameters"] == 93_322
+    assert metadata["metrics"]["test_accuracy"] == run.metrics["test_accuracy"]
+    assert metadata["training"]["seed"] == 3 and len(metadata["data"]["sha256"]["training"]) == 64
+    assert {"tensorflow", "keras", "numpy"} <= set(metadata["versions"])
+    history = paths["history"].read_text().splitlines()
+    assert history[0] == "epoch,accuracy,loss,val_accuracy,val_loss" and len(history) == 7
+    results = paths["results"].read_text()
+    assert "test accuracy:" in results and "Confusion matrix" in results and "93,322" in results
+    for key in ("curves", "confusion"):
+        assert paths[key].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_failed_export_leaves_the_previous_model_in_place(short_run, monkeypatch):
+    import digits.train
+
+    run, paths, testing = short_run
+    before = {key: paths[key].read_bytes() for key in ("keras", "tflite", "metadata")}
+
+    def broken_export(model, path):
+        path.write_bytes(b"half a model")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(digits.train, "export_tflite", broken_export)
+    with pytest.raises(OSError):
+        digits.train.save_run(run, labelled(1, 0), testing, paths["keras"].parent, paths["results"])
+    assert {key: paths[key].read_bytes() for key in before} == before
+    assert not [p for p in paths["keras"].parent.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_same_seed_same_split():
+    from digits.train import split_validation
+
+    data = labelled(5, 0)
+    first, second = split_validation(data, 0.2, 7), split_validation(data, 0.2, 7)
+    assert all(np.array_equal(a, b) for a, b in zip(first, second))
+    assert len(first[1]) == 10 and not set(first[0]) & set(first[1])
