@@ -28,7 +28,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--learning-rate",
         type=float,
         default=defaults.learning_rate,
-        help="Adam's initial learning rate (it decays along a cosine)",
+        help="Adam's peak learning rate, reached after the warm-up, then decaying along a cosine",
+    )
+    parser.add_argument(
+        "--warmup-epochs",
+        type=int,
+        default=defaults.warmup_epochs,
+        help="epochs over which the learning rate ramps up from 0",
+    )
+    parser.add_argument(
+        "--patience",
+        type=int,
+        default=defaults.patience,
+        help="stop when the validation loss has not improved for this many epochs, keeping the best weights (0: never)",
+    )
+    parser.add_argument(
+        "--no-augment",
+        dest="augment",
+        default=argparse.SUPPRESS,
+        action="store_false",
+        help="train on the images as they are (default: random rotation, scale, shear, shift and stroke width)",
     )
     parser.add_argument("--dropout", type=float, default=defaults.dropout, help="dropout rate before the last layer")
     parser.add_argument(
@@ -69,6 +88,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="create the MNIST JPG folders under data/ if they are missing, then exit",
     )
     args = parser.parse_args(argv)
+    args.augment = getattr(args, "augment", True)
     if args.epochs < 1 or args.batch_size < 1:
         parser.error("--epochs and --batch-size must be at least 1")
     if not 0 <= args.validation_fraction < 1:

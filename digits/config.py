@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-DEFAULT_DROPOUT = 0.5
+DEFAULT_DROPOUT = 0.4
 
 
 @dataclass(frozen=True)
 class TrainingConfig:
     """Every knob of the recipe; the defaults reach over 99% on MNIST in a few minutes on two CPU cores."""
 
-    epochs: int = 15
+    epochs: int = 30
     batch_size: int = 128
-    learning_rate: float = 1e-3
+    learning_rate: float = 2e-3
+    warmup_epochs: int = 1
     dropout: float = DEFAULT_DROPOUT
+    augment: bool = True
+    patience: int = 6
     validation_fraction: float = 0.1
     seed: int = 42
     quick: bool = False

@@ -19,6 +19,9 @@ NUM_CLASSES = len(CLASS_NAMES)
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pbm")
 """File name endings that a folder scan treats as images (case-insensitive)."""
 
+DEFAULT_MIN_CONFIDENCE = 0.7
+"""Below this probability a prediction is marked uncertain, for models whose metadata does not say better."""
+
 MAX_IMAGE_PIXELS = 64_000_000
 """Largest image (width x height) we agree to decode; larger files are refused as decompression bombs."""
 
@@ -44,5 +47,9 @@ CURVES_FILE = "training_curves.png"
 CONFUSION_FILE = "confusion_matrix.png"
 EXAMPLE_RESULTS_FILE = PROJECT_ROOT / "example_results.txt"
 
-PREPROCESSING = "grayscale, resized to 28x28 if needed, scaled to [0, 1]"
+PREPROCESSING = (
+    "EXIF orientation, transparency onto white, grayscale; unless already MNIST-style: polarity to light-on-dark, "
+    "paper level and gradient removed, cropped to the digit, stroke width matched, longer side 20 px, "
+    "centred by mass in 28x28; scaled to [0, 1]"
+)
 """Human-readable description of the preprocessing, stored in the model's metadata."""

@@ -18,8 +18,9 @@ from digits.atomic import atomic_path
 from digits.constants import CLASS_NAMES, IMAGE_SIZE, TESTING_DIR_NAMES, TRAINING_DIR_NAMES
 from digits.errors import DigitsError
 from digits.images import is_image_name, load_digit_array
+from digits.preprocess import NoDigitFound
 
-CACHE_FORMAT_VERSION = "1"
+CACHE_FORMAT_VERSION = "2"  # bump whenever preprocessing changes what an image decodes to
 
 
 @dataclass
@@ -89,6 +90,9 @@ def load_labelled_folder(root: Path, cache_dir: Path | None = None, progress: bo
             images.append(load_digit_array(path))
         except DigitsError as error:
             failures.append(error)
+            continue
+        except NoDigitFound:
+            failures.append(DigitsError(f"{path}: no digit found (blank image)"))
             continue
         labels.append(label)
         paths.append(path)

@@ -1,8 +1,8 @@
 """Reading any image file safely, and turning it into what the network was trained on.
 
 Data flows one way: file -> ``read_image`` (a decoded PIL image, or a one-line DigitsError naming the file)
--> ``to_digit_array`` (uint8 28x28) -> ``to_model_input`` (float32 in [0, 1]). Training on folders and
-prediction both go through these functions, so they cannot disagree. No TensorFlow here.
+-> ``to_grayscale`` -> ``digits.preprocess`` (MNIST-style uint8 28x28) -> ``to_model_input`` (float32 in [0, 1]).
+Training on folders and prediction both go through these functions, so they cannot disagree. No TensorFlow here.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from digits.constants import IMAGE_EXTENSIONS, IMAGE_SIZE, MAX_IMAGE_PIXELS
+from digits.constants import IMAGE_EXTENSIONS, MAX_IMAGE_PIXELS
 from digits.errors import DigitsError
+from digits.preprocess import preprocess_digit
 
 # PIL warns above this many pixels and refuses above twice as many; read_image refuses above it.
 Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
@@ -77,20 +78,12 @@ def to_grayscale(image: Image.Image) -> np.ndarray:
     return np.asarray(image.convert("L"), dtype=np.uint8)
 
 
-def to_digit_array(image: Image.Image) -> np.ndarray:
-    """A decoded image -> uint8 (28, 28) gray levels, resized (antialiased) only when not already 28x28.
-
-    MNIST-style images (white digit on black, 28x28) pass through unchanged.
-    """
-    gray = to_grayscale(image)
-    if gray.shape != (IMAGE_SIZE, IMAGE_SIZE):
-        gray = np.asarray(Image.fromarray(gray).resize((IMAGE_SIZE, IMAGE_SIZE), Image.Resampling.LANCZOS))
-    return gray
-
-
 def load_digit_array(path: str | os.PathLike) -> np.ndarray:
-    """Read an image file -> uint8 (28, 28); raises DigitsError naming the file when it cannot."""
-    return to_digit_array(read_image(path))
+    """Read an image file of one digit -> MNIST-style uint8 (28, 28) (see ``digits.preprocess``).
+
+    Raises DigitsError naming the file when it cannot be read, and NoDigitFound when it holds no digit.
+    """
+    return preprocess_digit(to_grayscale(read_image(path)))
 
 
 def to_model_input(digits_uint8: np.ndarray) -> np.ndarray:

@@ -9,14 +9,22 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from digits.constants import INPUT_SHAPE, KERAS_MODEL_FILE, METADATA_FILE, MODELS_DIR, TFLITE_MODEL_FILE
+from digits.constants import (
+    DEFAULT_MIN_CONFIDENCE,
+    INPUT_SHAPE,
+    KERAS_MODEL_FILE,
+    METADATA_FILE,
+    MODELS_DIR,
+    TFLITE_MODEL_FILE,
+)
 from digits.errors import DigitsError
-from digits.images import load_digit_array, to_model_input
+from digits.images import load_digit_array, read_image, to_grayscale, to_model_input
+from digits.preprocess import NoDigitFound, segment_number
 from digits.quiet import native_stderr_silenced
 
 BATCH_SIZE = 256
@@ -24,17 +32,40 @@ BATCH_SIZE = 256
 
 @dataclass(frozen=True)
 class Prediction:
-    """The answer for one image: the digit, its probability, and all ten probabilities."""
+    """The answer for one image: the digit, its probability and all ten, and the 28x28 input the network saw.
+
+    ``digit`` is None when the image holds no digit (blank). ``uncertain`` is set when the confidence is under
+    the reader's minimum confidence.
+    """
 
     path: Path
-    digit: int
-    confidence: float
-    probabilities: tuple[float, ...]
+    digit: int | None
+    confidence: float = 0.0
+    probabilities: tuple[float, ...] = ()
+    uncertain: bool = False
+    network_input: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def top_k(self, k: int) -> list[tuple[int, float]]:
         """The ``k`` most probable digits with their probabilities, most probable first."""
         order = np.argsort(self.probabilities)[::-1][:k]
         return [(int(digit), float(self.probabilities[digit])) for digit in order]
+
+
+@dataclass(frozen=True)
+class NumberReading:
+    """A number read from one image: its digits left to right, each with its box (left, top, right, bottom)."""
+
+    path: Path
+    digits: tuple[Prediction, ...]
+    boxes: tuple[tuple[int, int, int, int], ...]
+
+    @property
+    def text(self) -> str:
+        return "".join(str(p.digit) for p in self.digits)
+
+    @property
+    def uncertain(self) -> bool:
+        return any(p.uncertain for p in self.digits)
 
 
 class Predictor:
@@ -122,9 +153,18 @@ def load_predictor(model_path: Path | None = None) -> Predictor:
 
 
 def load_metadata(model_path: Path) -> dict:
-    """The metadata JSON saved beside a model (empty when there is none)."""
+    """The metadata JSON saved beside a model (empty when there is none or it is unreadable)."""
     path = Path(model_path).with_name(METADATA_FILE)
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def default_min_confidence(model_path: Path) -> float:
+    """The model's own uncertainty threshold (chosen on its validation set at training), else the default."""
+    value = load_metadata(model_path).get("min_confidence")
+    return float(value) if isinstance(value, (int, float)) and 0 <= value <= 1 else DEFAULT_MIN_CONFIDENCE
 
 
 def predict_arrays(predictor: Predictor, digits_uint8: np.ndarray) -> np.ndarray:
@@ -132,30 +172,55 @@ def predict_arrays(predictor: Predictor, digits_uint8: np.ndarray) -> np.ndarray
     return predictor.predict_batch(to_model_input(digits_uint8))
 
 
+def _prediction(path: Path, network_input: np.ndarray, probabilities: np.ndarray, min_confidence: float) -> Prediction:
+    digit = int(np.argmax(probabilities))
+    confidence = float(probabilities[digit])
+    return Prediction(
+        path, digit, confidence, tuple(float(p) for p in probabilities), confidence < min_confidence, network_input
+    )
+
+
 def predict_files(
-    predictor: Predictor, paths: Iterable[Path], batch_size: int = BATCH_SIZE
+    predictor: Predictor, paths: Iterable[Path], min_confidence: float = 0.0, batch_size: int = BATCH_SIZE
 ) -> Iterator[Prediction | DigitsError]:
     """Predict each file, in order; yield a Prediction, or the DigitsError of a file that could not be read.
 
-    Files are decoded one by one and run through the model in batches.
+    Files are decoded and preprocessed one by one and run through the model in batches. A blank image gives a
+    Prediction whose ``digit`` is None.
     """
     pending: list[tuple[Path, np.ndarray]] = []
 
     def flush() -> Iterator[Prediction]:
         probabilities = predict_arrays(predictor, np.stack([array for _, array in pending]))
-        for (path, _), probs in zip(pending, probabilities):
-            digit = int(np.argmax(probs))
-            yield Prediction(path, digit, float(probs[digit]), tuple(float(p) for p in probs))
+        for (path, array), probs in zip(pending, probabilities):
+            yield _prediction(path, array, probs, min_confidence)
         pending.clear()
 
     for path in paths:
         try:
             pending.append((path, load_digit_array(path)))
-        except DigitsError as error:
+        except (DigitsError, NoDigitFound) as problem:
             yield from flush() if pending else ()
-            yield error
+            yield Prediction(path, None) if isinstance(problem, NoDigitFound) else problem
             continue
         if len(pending) >= batch_size:
             yield from flush()
     if pending:
         yield from flush()
+
+
+def read_number(predictor: Predictor, path: Path, min_confidence: float = 0.0) -> NumberReading:
+    """Read a handwritten number (digits in one line) from an image file.
+
+    Raises DigitsError when the file cannot be read; a blank image gives a reading with no digits.
+    """
+    gray = to_grayscale(read_image(path))
+    try:
+        found = segment_number(gray, classify=lambda arrays: predict_arrays(predictor, arrays))
+    except NoDigitFound:
+        return NumberReading(path, (), ())
+    frames = np.stack([frame for _, frame in found])
+    probabilities = predict_arrays(predictor, frames)
+    digits = tuple(_prediction(path, frame, probs, min_confidence) for frame, probs in zip(frames, probabilities))
+    boxes = tuple((box.left, box.top, box.right, box.bottom) for box, _ in found)
+    return NumberReading(path, digits, boxes)

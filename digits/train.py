@@ -34,7 +34,13 @@ from digits.constants import (
 from digits.folders import LabelledImages
 from digits.images import to_model_input
 from digits.model import build_model
-from digits.report import classification_metrics, format_report, plot_confusion_matrix, plot_training_curves
+from digits.report import (
+    choose_min_confidence,
+    classification_metrics,
+    format_report,
+    plot_confusion_matrix,
+    plot_training_curves,
+)
 from digits.tfimport import keras, native_stderr_silenced, tf
 
 QUICK_TRAIN_IMAGES = 2000
@@ -53,6 +59,8 @@ class TrainingRun:
     test_metrics: dict
     test_probabilities: np.ndarray
     wall_time_s: float
+    uncertainty: dict
+    """``min_confidence`` chosen on the validation set, with the shares of wrong and right answers it flags."""
 
 
 def split_validation(data: LabelledImages, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -71,9 +79,13 @@ def subsample(data: LabelledImages, count: int, seed: int) -> LabelledImages:
 
 
 def make_dataset(
-    images: np.ndarray, labels: np.ndarray, batch_size: int, shuffle_seed: int | None = None
+    images: np.ndarray, labels: np.ndarray, batch_size: int, shuffle_seed: int | None = None, augment: bool = False
 ) -> tf.data.Dataset:
-    """uint8 images + int labels -> batches of (float32 (B, 28, 28, 1) in [0, 1], one-hot (B, 10)), prefetched."""
+    """uint8 images + int labels -> batches of (float32 (B, 28, 28, 1) in [0, 1], one-hot (B, 10)), prefetched.
+
+    With ``shuffle_seed`` the order changes every epoch; with ``augment`` every batch is randomly transformed
+    (``digits.augment``), seeded so that a run can be repeated.
+    """
     dataset = tf.data.Dataset.from_tensor_slices((images, labels))
     if shuffle_seed is not None:
         dataset = dataset.shuffle(len(images), seed=shuffle_seed, reshuffle_each_iteration=True)
@@ -82,11 +94,24 @@ def make_dataset(
         inputs = tf.cast(batch_images, tf.float32)[..., tf.newaxis] / 255.0
         return inputs, tf.one_hot(batch_labels, NUM_CLASSES)
 
-    return dataset.batch(batch_size).map(to_inputs, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    dataset = dataset.batch(batch_size).map(to_inputs, num_parallel_calls=tf.data.AUTOTUNE)
+    if augment:
+        from digits.augment import augment_batch
+
+        seeds = tf.data.Dataset.random(seed=shuffle_seed or 0).batch(2)
+        dataset = tf.data.Dataset.zip(dataset, seeds).map(
+            lambda batch, seed: (augment_batch(batch[0], seed), batch[1]), num_parallel_calls=tf.data.AUTOTUNE
+        )
+    return dataset.prefetch(tf.data.AUTOTUNE)
 
 
-def train(config: TrainingConfig, training: LabelledImages, testing: LabelledImages, verbose: int = 2) -> TrainingRun:
-    """Train the network on ``training`` (minus a validation split), evaluate it on ``testing``."""
+def train(
+    config: TrainingConfig, training: LabelledImages, testing: LabelledImages, verbose: int = 2, extra_callbacks=()
+) -> TrainingRun:
+    """Train the network on ``training`` (minus a validation split), evaluate it on ``testing``.
+
+    ``extra_callbacks`` are Keras callbacks added to ``fit`` (the benchmark uses one to time accuracy milestones).
+    """
     started = time.perf_counter()
     keras.utils.set_random_seed(config.seed)
     epochs = config.epochs
@@ -95,7 +120,9 @@ def train(config: TrainingConfig, training: LabelledImages, testing: LabelledIma
         testing = subsample(testing, QUICK_TEST_IMAGES, config.seed)
         epochs = min(epochs, QUICK_EPOCHS)
     train_index, val_index = split_validation(training, config.validation_fraction, config.seed)
-    train_ds = make_dataset(training.images[train_index], training.labels[train_index], config.batch_size, config.seed)
+    train_ds = make_dataset(
+        training.images[train_index], training.labels[train_index], config.batch_size, config.seed, config.augment
+    )
     val_ds = (
         make_dataset(training.images[val_index], training.labels[val_index], config.batch_size)
         if len(val_index)
@@ -104,10 +131,29 @@ def train(config: TrainingConfig, training: LabelledImages, testing: LabelledIma
     test_ds = make_dataset(testing.images, testing.labels, config.batch_size)
 
     model = build_model(config.dropout)
-    steps = max(1, epochs * int(np.ceil(len(train_index) / config.batch_size)))
-    schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, decay_steps=steps, alpha=0.01)
+    steps_per_epoch = int(np.ceil(len(train_index) / config.batch_size))
+    warmup = steps_per_epoch * min(config.warmup_epochs, max(0, epochs - 1))
+    schedule = keras.optimizers.schedules.CosineDecay(
+        0.0 if warmup else config.learning_rate,
+        decay_steps=max(1, epochs * steps_per_epoch - warmup),
+        alpha=0.01,
+        warmup_target=config.learning_rate if warmup else None,
+        warmup_steps=warmup,
+    )
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss="categorical_crossentropy", metrics=["accuracy"])
-    history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, shuffle=False, verbose=verbose)
+    callbacks = []
+    if val_ds is not None and config.patience:
+        callbacks.append(
+            keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience, restore_best_weights=True)
+        )
+    history = model.fit(
+        train_ds,
+        validation_data=val_ds,
+        epochs=epochs,
+        shuffle=False,
+        verbose=verbose,
+        callbacks=[*callbacks, *extra_callbacks],
+    )
 
     metrics = {}
     for name, dataset in (
@@ -118,13 +164,17 @@ def train(config: TrainingConfig, training: LabelledImages, testing: LabelledIma
         if dataset is not None:
             loss, accuracy = model.evaluate(dataset, verbose=0)
             metrics[f"{name}_loss"], metrics[f"{name}_accuracy"] = float(loss), float(accuracy)
+    uncertainty = {"min_confidence": None}
+    if len(val_index):
+        val_probabilities = model.predict(to_model_input(training.images[val_index]), batch_size=512, verbose=0)
+        uncertainty = choose_min_confidence(val_probabilities, training.labels[val_index])
     probabilities = model.predict(to_model_input(testing.images), batch_size=512, verbose=0)
     test_metrics = classification_metrics(testing.labels, probabilities.argmax(axis=1))
     wall_time = time.perf_counter() - started
     history_lists = {
         key: [float(v) for v in values] for key, values in history.history.items() if key != "learning_rate"
     }
-    return TrainingRun(model, config, history_lists, metrics, test_metrics, probabilities, wall_time)
+    return TrainingRun(model, config, history_lists, metrics, test_metrics, probabilities, wall_time, uncertainty)
 
 
 def export_keras(model: keras.Model, path: Path) -> Path:
@@ -201,6 +251,8 @@ def save_run(
             "input_shape": list(INPUT_SHAPE),
             "preprocessing": PREPROCESSING,
             "parameters": run.model.count_params(),
+            "min_confidence": run.uncertainty["min_confidence"],
+            "min_confidence_choice": run.uncertainty,
             "metrics": run.metrics,
             "training": asdict(run.config),
             "epochs_run": len(run.history["loss"]),

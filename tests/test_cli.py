@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from digits.config import TrainingConfig
 from digits.constants import KERAS_MODEL_FILE, TFLITE_MODEL_FILE
 from digits.synthetic import synthetic_mnist
 from tests.conftest import run_script
@@ -59,7 +60,7 @@ def test_help_lists_every_knob_with_defaults():
         "--prepare-data-only",
     ):
         assert flag in result.stdout
-    assert "(default: 15)" in result.stdout
+    assert f"(default: {TrainingConfig().epochs})" in result.stdout
 
 
 def test_predict_reads_digits(trained_model_dir, digit_files):

@@ -37,6 +37,14 @@ def test_unreadable_files_are_named_skipped_and_counted(small_folder):
     assert sorted(os.path.basename(str(f).split(":")[0]) for f in data.failures) == ["broken.jpg", "empty.png"]
 
 
+def test_blank_images_are_skipped_as_holding_no_digit(small_folder):
+    root = small_folder[0]
+    Image.new("L", (40, 40), 255).save(root / "2" / "blank.png")
+    data = load_labelled_folder(root, progress=False)
+    assert len(data.labels) == 30
+    assert [str(f) for f in data.failures] == [f"{root / '2' / 'blank.png'}: no digit found (blank image)"]
+
+
 def test_zero_usable_images_is_an_error(tmp_path):
     (tmp_path / "set" / "3").mkdir(parents=True)
     (tmp_path / "set" / "3" / "bad.png").write_bytes(b"not a png")
@@ -63,9 +71,9 @@ def test_cache_is_reused_and_refreshed_when_the_folder_changes(small_folder, tmp
     assert np.array_equal(first.images, second.images) and second.paths == first.paths
     monkeypatch.undo()
 
-    Image.fromarray(np.full((28, 28), 255, np.uint8)).save(root / "1" / "new.png")
+    Image.fromarray(synthetic_mnist(per_class=1, seed=9)[0][1]).save(root / "1" / "new.png")
     third = load_labelled_folder(root, cache_dir=cache, progress=False)
-    assert len(third.labels) == 31
+    assert len(third.labels) == 31 and not third.failures
 
 
 def test_split_folders_accept_plain_and_mnist_names(tmp_path):

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from digits.errors import DigitsError
-from digits.images import collect_image_paths, load_digit_array, read_image, to_model_input
+from digits.images import collect_image_paths, load_digit_array, read_image, to_grayscale, to_model_input
 
 EXPECTED_PROBLEM = {
     "missing": "no such file",
@@ -45,18 +45,25 @@ def test_mnist_style_image_passes_through_unchanged(tmp_path):
 
 
 def test_any_size_and_mode_becomes_28x28_gray(tmp_path):
-    Image.new("RGB", (64, 40), (200, 10, 10)).save(tmp_path / "rgb.jpg")
-    Image.new("I;16", (50, 50), 40000).save(tmp_path / "deep.png")
-    for name in ("rgb.jpg", "deep.png"):
+    from digits.synthetic import tight_glyph
+
+    glyph = np.pad(tight_glyph(4, np.random.default_rng(0)), 12)
+    ink_on_paper = 255 - glyph
+    Image.fromarray(ink_on_paper).convert("RGB").save(tmp_path / "rgb.jpg")
+    Image.fromarray(ink_on_paper.astype(np.uint16) * 200).save(tmp_path / "deep.png")  # 16-bit grey
+    Image.fromarray(ink_on_paper).convert("CMYK").save(tmp_path / "print.jpg")
+    Image.fromarray(ink_on_paper).quantize(16).save(tmp_path / "palette.png")
+    for name in ("rgb.jpg", "deep.png", "print.jpg", "palette.png"):
         array = load_digit_array(tmp_path / name)
         assert array.shape == (28, 28) and array.dtype == np.uint8
+        assert array[0, 0] == 0 and array.max() == 255  # light digit on black, as MNIST
 
 
 def test_transparent_background_counts_as_white_paper(tmp_path):
     rgba = np.zeros((28, 28, 4), np.uint8)
     rgba[10:18, 12:16] = (0, 0, 0, 255)  # opaque black ink, the rest fully transparent
     Image.fromarray(rgba, "RGBA").save(tmp_path / "ink.png")
-    gray = load_digit_array(tmp_path / "ink.png")
+    gray = to_grayscale(read_image(tmp_path / "ink.png"))
     assert gray[0, 0] == 255 and gray[12, 13] == 0
 
 

@@ -1,0 +1,546 @@
+"""MNIST-style preprocessing: any photo or scan of a handwritten digit -> what the network was trained on.
+
+MNIST digits are white on black, their ink's bounding box scaled into 20x20 (aspect ratio kept, antialiased)
+and placed in a 28x28 frame so that the centre of mass is in the middle. People photograph dark ink on light
+paper, any size, anywhere in the frame. ``preprocess_digit`` bridges the two:
+
+1. polarity: paper is the majority of pixels; when it is lighter than the ink, the image is inverted;
+2. paper level and gradient (shadows, uneven light) are estimated on a coarse grid and subtracted, so paper
+   becomes 0 while the ink keeps its grey levels (no hard binarisation that would break thin strokes);
+3. the digit is cropped: connected ink components, without specks and without ruled lines or frame borders
+   (ink runs spanning nearly the whole image);
+4. thin strokes are thickened to MNIST's stroke width, the digit is resized so its longer side is 20 px and
+   centred by centre of mass in 28x28.
+
+Images already MNIST-style (28x28, light digit on a dark background) are returned unchanged.
+The analysis runs on a reduced copy (``WORK_SIDE``) and only the digit's crop is processed at full resolution,
+so a 640x480 photo takes about a millisecond. numpy and Pillow only: no TensorFlow, no SciPy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from digits.constants import IMAGE_SIZE
+
+DIGIT_BOX = 20
+"""MNIST's size-normalisation box: the longer side of the digit, in pixels."""
+WORK_SIDE = 128
+"""Longer side of the reduced copy that single-digit analysis runs on."""
+NUMBER_WORK_SIDE = 480
+"""Longer side of the reduced copy for whole numbers (several digits need more pixels to find their gaps)."""
+STAGE_SIDE = 4 * DIGIT_BOX
+"""Intermediate size (4x the final box) at which strokes are thickened before the final reduction."""
+MNIST_STROKE_AT_STAGE = 4 * 2.6
+"""MNIST's typical stroke width (2.6 px in the 20 px box; median measured 3.0), at the intermediate size."""
+MIN_CONTRAST = 24.0
+"""Ink must stand out from the paper by this many grey levels (of 255), or the image has no digit."""
+LINE_SPAN = 0.7
+"""A thin band inked over this share of the image's width (or height), edge to edge, is a ruled line or a border."""
+SPECK_FRACTION = 0.06
+"""Components smaller than this share of the largest one are noise."""
+BACKGROUND_GRID = 8
+"""Cells per side of the grid on which the paper's level and gradient are estimated."""
+
+
+class NoDigitFound(ValueError):
+    """The image is blank, or nearly: nothing stands out from the background enough to be a digit.
+
+    Not an error of the input file: a reader answers "no digit found" for it instead of guessing.
+    """
+
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle in pixel coordinates: left, top (inclusive), right, bottom (exclusive)."""
+
+    left: int
+    top: int
+    right: int
+    bottom: int
+
+    @property
+    def width(self) -> int:
+        return self.right - self.left
+
+    @property
+    def height(self) -> int:
+        return self.bottom - self.top
+
+    def scaled(self, factor_x: float, factor_y: float, limit_w: int, limit_h: int) -> Box:
+        return Box(
+            max(0, int(np.floor(self.left * factor_x))),
+            max(0, int(np.floor(self.top * factor_y))),
+            min(limit_w, int(np.ceil(self.right * factor_x))),
+            min(limit_h, int(np.ceil(self.bottom * factor_y))),
+        )
+
+
+def is_mnist_style(gray: np.ndarray) -> bool:
+    """True for a 28x28 image whose border is dark, i.e. already a light digit on black as MNIST is."""
+    if gray.shape != (IMAGE_SIZE, IMAGE_SIZE):
+        return False
+    border = np.concatenate([gray[:2].ravel(), gray[-2:].ravel(), gray[:, :2].ravel(), gray[:, -2:].ravel()])
+    return float(np.median(border)) < 60 and float(gray.max()) > float(np.median(border)) + MIN_CONTRAST
+
+
+def reduce_to(gray: np.ndarray, side: int) -> tuple[np.ndarray, float, float]:
+    """Area-average ``gray`` so its longer side is at most ``side``; return it (float32) and the x, y factors."""
+    height, width = gray.shape
+    factor = max(height, width) / side
+    if factor <= 1:
+        return gray.astype(np.float32), 1.0, 1.0
+    size = (max(1, round(width / factor)), max(1, round(height / factor)))
+    small = np.asarray(Image.fromarray(gray).resize(size, Image.Resampling.BOX), dtype=np.float32)
+    return small, width / size[0], height / size[1]
+
+
+def square_filter(image: np.ndarray, size: int, reduce) -> np.ndarray:
+    """Grey dilation (``np.maximum``) or erosion (``np.minimum``) with a size x size square, separably."""
+    radius = size // 2
+    result = image
+    for axis in (0, 1):
+        padded = np.pad(result, [(radius, radius) if a == axis else (0, 0) for a in (0, 1)], mode="edge")
+        length = result.shape[axis]
+        out = padded.take(range(0, length), axis=axis)
+        for offset in range(1, size):
+            out = reduce(out, padded.take(range(offset, offset + length), axis=axis))
+        result = out
+    return result
+
+
+def box_mean3(image: np.ndarray) -> np.ndarray:
+    """3x3 mean filter (edges replicated): single noisy pixels do not count as ink."""
+    padded = np.pad(image, 1, mode="edge")
+    height, width = image.shape
+    return sum(padded[dy : dy + height, dx : dx + width] for dy in range(3) for dx in range(3)) / 9.0
+
+
+def cell_percentile(image: np.ndarray, percentile: float) -> np.ndarray:
+    """The given percentile of each cell of a ``BACKGROUND_GRID`` x ``BACKGROUND_GRID`` grid over the image."""
+    height, width = image.shape
+    cells = max(1, min(BACKGROUND_GRID, height // 2, width // 2))
+    cell_h, cell_w = height // cells, width // cells
+    trimmed = image[: cell_h * cells, : cell_w * cells]
+    blocks = trimmed.reshape(cells, cell_h, cells, cell_w).transpose(0, 2, 1, 3).reshape(cells, cells, -1)
+    return np.percentile(blocks, percentile, axis=-1).astype(np.float32)
+
+
+def ink_is_dark(work: np.ndarray) -> bool:
+    """Is the ink darker than the paper? The image's border is mostly paper: fit a plane (the lighting
+    gradient) to the border, and see whether the strongest departure from it inside is downwards or upwards."""
+    height, width = work.shape
+    ring = np.zeros(work.shape, bool)
+    edge = max(1, min(height, width) // 20)
+    ring[:edge], ring[-edge:], ring[:, :edge], ring[:, -edge:] = True, True, True, True
+    ys, xs = np.nonzero(ring)
+    design = np.column_stack([np.ones(len(xs)), xs / width, ys / height])
+    coefficients, *_ = np.linalg.lstsq(design, work[ring], rcond=None)
+    plane = (
+        coefficients[0]
+        + coefficients[1] * (np.arange(width) / width)[None, :]
+        + coefficients[2] * (np.arange(height) / height)[:, None]
+    )
+    residual = box_mean3(work - plane)
+    return -float(residual.min()) > float(residual.max())
+
+
+def background_grid(ink_up: np.ndarray) -> np.ndarray:
+    """Paper level per grid cell (ink bright, paper dark): a low percentile, then a 3x3 minimum over cells.
+
+    The minimum keeps cells that are mostly ink (thick digits in tight crops) from being taken for paper.
+    """
+    grid = cell_percentile(ink_up, 30)
+    cells_y, cells_x = grid.shape
+    padded = np.pad(grid, 1, mode="edge")
+    return np.min([padded[dy : dy + cells_y, dx : dx + cells_x] for dy in range(3) for dx in range(3)], axis=0)
+
+
+def interpolate_grid(grid: np.ndarray, full_shape: tuple[int, int], box: Box) -> np.ndarray:
+    """Bilinear interpolation of a coarse grid stretched over ``full_shape``, evaluated only inside ``box``."""
+    cells_y, cells_x = grid.shape
+
+    def weights(start: int, stop: int, full: int, cells: int):
+        position = np.clip((np.arange(start, stop) + 0.5) / full * cells - 0.5, 0, cells - 1)
+        low = np.minimum(position.astype(np.int64), cells - 1)
+        high = np.minimum(low + 1, cells - 1)
+        return low, high, (position - low).astype(np.float32)
+
+    y0, y1, wy = weights(box.top, box.bottom, full_shape[0], cells_y)
+    x0, x1, wx = weights(box.left, box.right, full_shape[1], cells_x)
+    top = grid[y0][:, x0] * (1 - wx) + grid[y0][:, x1] * wx
+    bottom = grid[y1][:, x0] * (1 - wx) + grid[y1][:, x1] * wx
+    return top * (1 - wy)[:, None] + bottom * wy[:, None]
+
+
+def remove_lines(mask: np.ndarray) -> np.ndarray:
+    """Clear ruled lines and frame edges: thin bands of rows (or columns) inked across nearly the whole image.
+
+    A band counts as a line when each of its rows is inked over ``LINE_SPAN`` of the width, from edge to edge,
+    and the band is thin compared with the image (a digit's bar in a tight crop is thicker). Digit strokes that
+    cross a line lose only the line's few rows.
+    """
+    mask = mask.copy()
+    for view in (mask, mask.T):
+        height, width = view.shape
+        ink_cols = view.any(axis=0)
+        inked = view.sum(axis=1) >= LINE_SPAN * width
+        if not inked.any() or not ink_cols.any():
+            continue
+        first = np.argmax(view, axis=1)
+        last = width - 1 - np.argmax(view[:, ::-1], axis=1)
+        spanning = inked & (first <= 0.1 * width) & (last >= 0.9 * width - 1)
+        max_band = max(2, int(0.05 * height))
+        for start, end in _runs(spanning):
+            if end - start <= max_band:
+                view[start:end] = False
+    return mask
+
+
+def _runs(line: np.ndarray) -> list[tuple[int, int]]:
+    padded = np.concatenate([[False], line, [False]])
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
+
+
+def label_components(mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """8-connected component labels of a boolean mask (0 = background) and their count.
+
+    Run-length union-find: Python work scales with the number of ink runs, not of pixels.
+    """
+    height, _ = mask.shape
+    padded = np.zeros((height, mask.shape[1] + 2), bool)
+    padded[:, 1:-1] = mask
+    diff = np.diff(padded.astype(np.int8), axis=1)
+    starts_r, starts_c = np.nonzero(diff == 1)
+    ends_c = np.nonzero(diff == -1)[1]
+    parent = list(range(len(starts_r)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    row_first = np.searchsorted(starts_r, np.arange(height + 1))
+    for row in range(1, height):
+        prev = range(row_first[row - 1], row_first[row])
+        for i in range(row_first[row], row_first[row + 1]):
+            for j in prev:
+                if starts_c[j] <= ends_c[i] and starts_c[i] <= ends_c[j]:  # overlap incl. diagonal neighbours
+                    a, b = find(i), find(j)
+                    if a != b:
+                        parent[max(a, b)] = min(a, b)
+    roots = np.array([find(i) for i in range(len(parent))], dtype=np.int64)
+    _, run_labels = np.unique(roots, return_inverse=True)
+    labels = np.zeros(mask.shape, np.int32)
+    for run, (r, s, e) in enumerate(zip(starts_r, starts_c, ends_c)):
+        labels[r, s:e] = run_labels[run] + 1
+    return labels, int(run_labels.max() + 1) if len(run_labels) else 0
+
+
+@dataclass
+class Component:
+    label: int
+    area: int
+    box: Box
+
+
+def components_of(labels: np.ndarray, count: int) -> list[Component]:
+    """Area and bounding box of each labelled component."""
+    found = []
+    for label in range(1, count + 1):
+        rows, cols = np.nonzero(labels == label)
+        found.append(
+            Component(label, len(rows), Box(int(cols.min()), int(rows.min()), int(cols.max()) + 1, int(rows.max()) + 1))
+        )
+    return found
+
+
+@dataclass
+class InkAnalysis:
+    """What the reduced copy tells: polarity, paper grid, ink levels, the cleaned ink mask and its components."""
+
+    dark_ink: bool
+    grid: np.ndarray
+    floor: float
+    peak: float
+    labels: np.ndarray
+    components: list[Component]
+    factor_x: float
+    factor_y: float
+
+
+def analyse(gray: np.ndarray, work_side: int, bridge: int = 1) -> InkAnalysis:
+    """Find the ink in a reduced copy of ``gray``; raise NoDigitFound when nothing stands out from the paper.
+
+    ``bridge`` (odd) grows the ink mask before labelling, so strokes broken by a gap of up to ``bridge - 1``
+    pixels count as one component.
+    """
+    work, factor_x, factor_y = reduce_to(gray, work_side)
+    dark_ink = ink_is_dark(work)
+    ink_up = 255.0 - work if dark_ink else work
+    grid = background_grid(ink_up)
+    corrected = np.clip(ink_up - interpolate_grid(grid, work.shape, Box(0, 0, work.shape[1], work.shape[0])), 0, None)
+    sample = corrected[::2, ::2]  # the paper's noise level, from a quarter of the pixels (it is most of them)
+    median = float(np.median(sample))
+    spread = 1.4826 * float(np.median(np.abs(sample - median)))
+    floor = median + 3 * spread
+    peak = float(box_mean3(corrected).max())  # a 3x3 mean, so single noisy pixels do not count as ink
+    if peak - floor < MIN_CONTRAST:
+        raise NoDigitFound("nothing stands out from the background")
+    mask = remove_lines(corrected > floor + 0.3 * (peak - floor))
+    if bridge > 1:
+        mask = square_filter(mask, bridge, np.maximum)
+    labels, count = label_components(mask)
+    parts = components_of(labels, count)
+    if not parts:
+        raise NoDigitFound("no ink left after removing lines")
+    parts = [part for part in parts if not is_line(part, mask.shape)]
+    if not parts:
+        raise NoDigitFound("only ruled lines")
+    largest = max(part.area for part in parts)
+    min_area = max(2, SPECK_FRACTION * largest) if largest >= 8 else 2
+    kept = [part for part in parts if part.area >= min_area]
+    if largest < 4:
+        raise NoDigitFound("only specks of noise")
+    return InkAnalysis(dark_ink, grid, floor, peak, labels, kept, factor_x, factor_y)
+
+
+def is_line(part: Component, shape: tuple[int, int]) -> bool:
+    """A long thin component (half the image or more, ten times longer than thick): a ruled line or a border."""
+    height, width = shape
+    box = part.box
+    return (box.width >= 0.5 * width and box.height * 10 <= box.width) or (
+        box.height >= 0.5 * height and box.width * 10 <= box.height
+    )
+
+
+def digit_likeness(part: Component) -> float:
+    """Ink area, discounted for shapes much wider than tall (dashes, leftovers of ruled lines): digits are upright."""
+    return part.area * min(1.0, 2.0 * part.box.height / part.box.width)
+
+
+def digit_group(parts: list[Component]) -> list[Component]:
+    """The components of the one digit: the largest, and those near it (broken strokes, a detached bar)."""
+    main = max(parts, key=digit_likeness)
+    reach_x, reach_y = 0.5 * max(main.box.width, main.box.height), 0.35 * max(main.box.width, main.box.height)
+    return [
+        part
+        for part in parts
+        if part.box.left <= main.box.right + reach_x
+        and part.box.right >= main.box.left - reach_x
+        and part.box.top <= main.box.bottom + reach_y
+        and part.box.bottom >= main.box.top - reach_y
+    ]
+
+
+def union_box(parts: list[Component]) -> Box:
+    return Box(
+        min(p.box.left for p in parts),
+        min(p.box.top for p in parts),
+        max(p.box.right for p in parts),
+        max(p.box.bottom for p in parts),
+    )
+
+
+def ink_crop(
+    gray: np.ndarray, analysis: InkAnalysis, parts: list[Component], columns: tuple[int, int] | None = None
+) -> np.ndarray:
+    """Full-resolution ink (float 0..1, paper 0) of ``parts``, cropped to their box.
+
+    Pixels outside the parts' (slightly grown) mask are cleared, so specks, lines and neighbouring digits
+    inside the box do not leak in. ``columns`` limits the crop to a range of work-copy columns (for splitting
+    touching digits).
+    """
+    work_box = union_box(parts)
+    if columns is not None:
+        work_box = Box(max(work_box.left, columns[0]), work_box.top, min(work_box.right, columns[1]), work_box.bottom)
+    height, width = gray.shape
+    box = work_box.scaled(analysis.factor_x, analysis.factor_y, width, height)
+    crop = gray[box.top : box.bottom, box.left : box.right].astype(np.float32)
+    if analysis.dark_ink:
+        crop = 255.0 - crop
+    corrected = crop - interpolate_grid(analysis.grid, (height, width), box)
+    ink = np.clip((corrected - analysis.floor) / (analysis.peak - analysis.floor), 0, 1)
+    keep = np.isin(
+        analysis.labels[work_box.top : work_box.bottom, work_box.left : work_box.right], [p.label for p in parts]
+    )
+    keep = square_filter(keep, 3, np.maximum).astype(np.uint8)
+    keep = np.asarray(Image.fromarray(keep).resize((box.width, box.height), Image.Resampling.NEAREST)) > 0
+    return ink * keep
+
+
+def stroke_width(mask: np.ndarray) -> float:
+    """Mean stroke width of a boolean mask: twice the area over the boundary length."""
+    inner = mask.copy()
+    inner[1:] &= mask[:-1]
+    inner[:-1] &= mask[1:]
+    inner[:, 1:] &= mask[:, :-1]
+    inner[:, :-1] &= mask[:, 1:]
+    boundary = int((mask & ~inner).sum())
+    return 2.0 * float(mask.sum()) / boundary if boundary else 0.0
+
+
+def to_mnist_frame(ink: np.ndarray) -> np.ndarray:
+    """Ink crop (float 0..1) -> uint8 28x28: stroke width matched to MNIST, longer side 20 px, centred by mass."""
+    height, width = ink.shape
+    scale = STAGE_SIDE / max(height, width)
+    stage_size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    stage = Image.fromarray((ink * 255).astype(np.float32), mode="F").resize(
+        stage_size, Image.Resampling.BILINEAR if scale > 1 else Image.Resampling.BOX
+    )
+    stage_array = np.asarray(stage)
+    if stage_array.max() > 0:
+        stage_array = stage_array * (255.0 / stage_array.max())
+    width_now = stroke_width(stage_array > 127)
+    if width_now > 0:
+        # Grow thin strokes (fine pens, large photos) and shrink very thick ones (markers) towards MNIST's width.
+        change = MNIST_STROKE_AT_STAGE - width_now
+        size = min(15, int(2 * round(abs(change) / 2) + 1))
+        if change > 0 and size >= 3:
+            stage_array = square_filter(stage_array, size, np.maximum)
+        elif change < -MNIST_STROKE_AT_STAGE * 0.6 and size >= 3:
+            stage_array = square_filter(stage_array, min(size, 7), np.minimum)
+    box_scale = DIGIT_BOX / STAGE_SIDE
+    small_size = (max(1, round(stage_size[0] * box_scale)), max(1, round(stage_size[1] * box_scale)))
+    small = np.asarray(
+        Image.fromarray(stage_array.astype(np.float32), mode="F").resize(small_size, Image.Resampling.LANCZOS)
+    )
+    small = np.clip(small, 0, None)
+    if small.max() > 0:
+        small = small * (255.0 / small.max())
+    return center_by_mass(small)
+
+
+def center_by_mass(digit: np.ndarray) -> np.ndarray:
+    """Place a digit (at most 28x28, float) in a 28x28 uint8 frame with its centre of mass at the centre."""
+    frame = np.zeros((IMAGE_SIZE, IMAGE_SIZE), np.float32)
+    total = float(digit.sum()) or 1.0
+    ys, xs = np.indices(digit.shape)
+    top = int(round(IMAGE_SIZE / 2 - 0.5 - float((ys * digit).sum()) / total))
+    left = int(round(IMAGE_SIZE / 2 - 0.5 - float((xs * digit).sum()) / total))
+    top = min(max(top, 0), IMAGE_SIZE - digit.shape[0])
+    left = min(max(left, 0), IMAGE_SIZE - digit.shape[1])
+    frame[top : top + digit.shape[0], left : left + digit.shape[1]] = digit
+    return np.clip(np.rint(frame), 0, 255).astype(np.uint8)
+
+
+def preprocess_digit(gray: np.ndarray) -> np.ndarray:
+    """Grey image of one digit, any size and polarity, uint8 (H, W) -> MNIST-style uint8 (28, 28).
+
+    Raises NoDigitFound for a blank or near-blank image.
+    """
+    if is_mnist_style(gray):
+        return gray
+    analysis = analyse(gray, WORK_SIDE)
+    return to_mnist_frame(ink_crop(gray, analysis, digit_group(analysis.components)))
+
+
+def _x_overlap(a: Box, b: Box) -> int:
+    return min(a.right, b.right) - max(a.left, b.left)
+
+
+def group_into_digits(parts: list[Component]) -> list[list[Component]]:
+    """Components -> digits, left to right: pieces sharing most of their columns are one digit (broken strokes,
+    a detached bar); small marks far below the line's height (specks, dots) are dropped."""
+    groups: list[list[Component]] = []
+    for part in sorted(parts, key=lambda p: p.box.left):
+        for group in groups:
+            box = union_box(group)
+            if _x_overlap(part.box, box) >= 0.5 * min(part.box.width, box.width):
+                group.append(part)
+                break
+        else:
+            groups.append([part])
+    heights = [union_box(group).height for group in groups]
+    line_height = max(heights)
+    return [group for group, height in zip(groups, heights) if height >= 0.35 * line_height]
+
+
+def column_ranges(group: list[Component], labels: np.ndarray, count: int) -> list[tuple[int, int]]:
+    """Split a group's columns into ``count`` digits, cutting at the columns with the least ink near the evenly
+    spaced positions (where touching digits meet)."""
+    box = union_box(group)
+    if count == 1:
+        return [(box.left, box.right)]
+    mask = np.isin(labels[box.top : box.bottom, box.left : box.right], [p.label for p in group])
+    profile = mask.sum(axis=0).astype(np.float32)
+    cuts = [box.left]
+    for k in range(1, count):
+        nominal = k * box.width / count
+        window = max(1, int(0.25 * box.width / count))
+        low, high = int(max(1, nominal - window)), int(min(box.width - 1, nominal + window))
+        cuts.append(box.left + low + int(np.argmin(profile[low:high])) if high > low else box.left + int(nominal))
+    cuts.append(box.right)
+    return [(a, b) for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
+
+
+def split_candidates(width: int, line_height: int) -> list[int]:
+    """How many digits a group of this width may hold: one when it is not much wider than the line is high,
+    the count its width suggests when it is far too wide for one, both when in doubt."""
+    if width <= 1.1 * line_height:
+        return [1]
+    guess = max(2, int(round(width / (0.72 * line_height))))
+    return [guess] if width > 1.8 * line_height else [1, guess]
+
+
+def segment_number(gray: np.ndarray, classify=None) -> list[tuple[Box, np.ndarray]]:
+    """Grey image of a handwritten number in one line -> each digit's box (image pixels) and MNIST-style
+    uint8 (28, 28), left to right. Raises NoDigitFound for a blank image.
+
+    Pieces of one digit are merged (shared columns, gaps bridged); a group too wide for one digit is split
+    where touching digits meet. When the width leaves it open whether a group is one wide digit or two touching
+    ones, ``classify`` (uint8 (N, 28, 28) -> probabilities (N, 10)) decides: the reading whose least confident
+    digit is most confident wins; without it, the width alone decides.
+    """
+    analysis = analyse(gray, NUMBER_WORK_SIDE, bridge=3)
+    groups = group_into_digits(analysis.components)
+    line_height = int(np.percentile([union_box(g).height for g in groups], 75))
+    digits = []
+    for group in groups:
+        readings = [
+            [
+                crop
+                for crop in (
+                    _digit_from_columns(gray, analysis, group, columns)
+                    for columns in column_ranges(group, analysis.labels, count)
+                )
+                if crop
+            ]
+            for count in split_candidates(union_box(group).width, line_height)
+        ]
+        readings = [reading for reading in readings if reading]
+        if len(readings) > 1 and classify is not None:
+            weakest = [
+                float(classify(np.stack([frame for _, frame in reading])).max(axis=1).min()) for reading in readings
+            ]
+            digits.extend(readings[int(np.argmax(weakest))])
+        elif readings:
+            digits.extend(readings[-1])
+    if not digits:
+        raise NoDigitFound("no digits found")
+    return digits
+
+
+def _digit_from_columns(gray: np.ndarray, analysis: InkAnalysis, group: list[Component], columns: tuple[int, int]):
+    """The digit of ``group`` between work-copy ``columns``: (box in image pixels, uint8 28x28), or None if empty."""
+    ink = ink_crop(gray, analysis, group, columns)
+    rows = np.flatnonzero(ink.max(axis=1) > 0.1)
+    cols = np.flatnonzero(ink.max(axis=0) > 0.1)
+    if len(rows) == 0 or len(cols) == 0:
+        return None
+    height, width = gray.shape
+    work_box = union_box(group)
+    crop_box = Box(max(work_box.left, columns[0]), work_box.top, min(work_box.right, columns[1]), work_box.bottom)
+    origin = crop_box.scaled(analysis.factor_x, analysis.factor_y, width, height)
+    box = Box(
+        origin.left + int(cols[0]),
+        origin.top + int(rows[0]),
+        origin.left + int(cols[-1]) + 1,
+        origin.top + int(rows[-1]) + 1,
+    )
+    return box, to_mnist_frame(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])

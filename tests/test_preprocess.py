@@ -1,0 +1,147 @@
+"""MNIST-style preprocessing of photos and scans, and finding the digits of a whole number."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from digits.images import load_digit_array, read_image, to_grayscale
+from digits.predict import load_predictor, predict_arrays
+from digits.preprocess import NoDigitFound, label_components, preprocess_digit, segment_number, stroke_width
+from digits.synthetic import PhotoSettings, photo_of_digits, save_photo, tight_glyph
+
+CLEAN = PhotoSettings(canvas=(320, 240), digit_height=0.5, paper=230, gradient=0, ink=30, noise=0, blur=0, mode="L")
+
+
+def photo(tmp_path, glyphs, name="photo", seed=0, **changes):
+    """Save a photo of ``glyphs`` made with CLEAN settings plus ``changes``; return its path and glyph boxes."""
+    settings = PhotoSettings(**{**CLEAN.__dict__, **changes})
+    image, boxes = photo_of_digits(glyphs, settings, np.random.default_rng(seed))
+    path = tmp_path / f"{name}.{'png' if image.mode == 'RGBA' else 'jpg'}"
+    save_photo(image, path, settings)
+    return path, boxes
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.corrcoef(a.ravel().astype(float), b.ravel().astype(float))[0, 1])
+
+
+@pytest.fixture(scope="module")
+def glyph():
+    return tight_glyph(5, np.random.default_rng(3))
+
+
+def test_photo_becomes_mnist_style(tmp_path, glyph):
+    path, _ = photo(tmp_path, [glyph], gradient=30, noise=4, blur=0.6)
+    digit = load_digit_array(path)
+    assert digit.shape == (28, 28) and digit.dtype == np.uint8
+    assert digit[:3].max() == 0 and digit[:, :3].max() == 0  # paper became black, the margins are empty
+    rows, cols = np.nonzero(digit > 30)
+    assert 18 <= max(np.ptp(rows), np.ptp(cols)) + 1 <= 21  # longer side in MNIST's 20-pixel box
+    ys, xs = np.indices(digit.shape)
+    mass = digit.astype(float) / digit.sum()
+    assert abs((ys * mass).sum() - 13.5) < 1 and abs((xs * mass).sum() - 13.5) < 1
+    assert 40 < np.median(digit[digit > 0]) < 255  # grey levels kept at the edges: not binarised
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        {"digit_height": 0.25},
+        {"digit_height": 0.8, "canvas": (1024, 768)},
+        {"mode": "RGB", "gradient": 40, "noise": 6, "jpeg_quality": 50},
+        {"mode": "RGBA"},
+        {"exif_orientation": 6},
+        {"exif_orientation": 3, "mode": "RGB"},
+        {"ruled_lines": True},
+        {"stroke": -1, "canvas": (1024, 768), "digit_height": 0.7},
+        {"stroke": 2},
+    ],
+    ids=["small", "large", "colour-noisy", "transparent", "exif-90", "exif-180", "ruled", "fine-pen", "marker"],
+)
+def test_same_digit_gives_the_same_answer_however_it_was_photographed(tmp_path, glyph, variant):
+    reference = load_digit_array(photo(tmp_path, [glyph], "reference")[0])
+    changed = load_digit_array(photo(tmp_path, [glyph], "changed", seed=1, **variant)[0])
+    assert similarity(reference, changed) > 0.75
+    predictor = load_predictor()
+    assert predict_arrays(predictor, reference[None]).argmax() == predict_arrays(predictor, changed[None]).argmax()
+
+
+def test_inverted_image_gives_the_same_input(glyph):
+    paper = np.full((200, 160), 235, np.uint8)
+    paper[40 : 40 + glyph.shape[0], 50 : 50 + glyph.shape[1]] -= (glyph * 0.8).astype(np.uint8)
+    assert similarity(preprocess_digit(paper), preprocess_digit(255 - paper)) > 0.98
+
+
+@pytest.mark.parametrize("kind", ["white", "noisy paper", "gradient", "speck"])
+def test_blank_images_have_no_digit(kind):
+    rng = np.random.default_rng(0)
+    paper = np.full((240, 320), 220.0)
+    if kind == "noisy paper":
+        paper += rng.normal(0, 4, paper.shape)
+    if kind == "gradient":
+        paper += np.linspace(-30, 30, 320)[None, :]
+    if kind == "speck":
+        paper[100, 100] = 20
+    with pytest.raises(NoDigitFound):
+        preprocess_digit(np.clip(paper, 0, 255).astype(np.uint8))
+
+
+def test_thin_strokes_are_thickened_to_mnist_width(tmp_path, glyph):
+    thin = load_digit_array(photo(tmp_path, [glyph], canvas=(1024, 768), digit_height=0.8, stroke=-1)[0])
+    assert 1.8 <= stroke_width(thin > 127) <= 4.5
+
+
+def test_components_are_eight_connected():
+    mask = np.zeros((6, 8), bool)
+    mask[0, 0] = mask[1, 1] = True  # diagonal neighbours: one component
+    mask[4:6, 5:8] = True
+    labels, count = label_components(mask)
+    assert count == 2 and labels[0, 0] == labels[1, 1] != labels[5, 7]
+
+
+def glyph_row(digits: str, seed: int = 0) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [tight_glyph(int(d), rng) for d in digits]
+
+
+@pytest.mark.parametrize("number", ["90210", "7", "4815162342"])
+def test_number_digits_found_left_to_right_in_their_boxes(tmp_path, number):
+    path, truth = photo(tmp_path, glyph_row(number), canvas=(1024, 300), digit_height=0.35, noise=3, gradient=20)
+    found = segment_number(to_grayscale(read_image(path)))
+    assert len(found) == len(number)
+    lefts = [box.left for box, _ in found]
+    assert lefts == sorted(lefts)
+    for (box, frame), (left, top, right, bottom) in zip(found, truth):
+        centre_x, centre_y = (box.left + box.right) / 2, (box.top + box.bottom) / 2
+        assert left <= centre_x <= right and top <= centre_y <= bottom
+        assert frame.shape == (28, 28)
+
+
+def test_broken_stroke_stays_one_digit(tmp_path):
+    four = glyph_row("4")[0].copy()
+    four[four.shape[0] // 2 : four.shape[0] // 2 + 3] = 0  # a gap across the whole digit
+    path, _ = photo(tmp_path, [glyph_row("1")[0], four, glyph_row("2")[0]], canvas=(800, 300), digit_height=0.4)
+    assert len(segment_number(to_grayscale(read_image(path)))) == 3
+
+
+def test_touching_digits_are_split(tmp_path):
+    left, right = glyph_row("38", seed=4)
+    overlap = 4
+    height = max(left.shape[0], right.shape[0])
+    joined = np.zeros((height, left.shape[1] + right.shape[1] - overlap), np.uint8)
+    joined[: left.shape[0], : left.shape[1]] = left
+    joined[: right.shape[0], -right.shape[1] :] = np.maximum(joined[: right.shape[0], -right.shape[1] :], right)
+    path, _ = photo(tmp_path, [glyph_row("1")[0], joined], canvas=(800, 300), digit_height=0.4)
+    assert len(segment_number(to_grayscale(read_image(path)))) == 3
+
+
+def test_blank_number_image_has_no_digits():
+    with pytest.raises(NoDigitFound):
+        segment_number(np.full((200, 600), 240, np.uint8))
+
+
+def test_image_saved_with_exif_is_read_upright(tmp_path, glyph):
+    path, _ = photo(tmp_path, [glyph], exif_orientation=8)
+    with Image.open(path) as stored:
+        assert stored.size == (240, 320)  # stored sideways
+    assert read_image(path).size == (320, 240)
