@@ -145,9 +145,11 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         training, testing = prepare_data(args.data_dir)
 
-        from digits.train import save_run, summary_lines, train
+        from digits.train import quick_subset, save_run, summary_lines, train
 
         config = TrainingConfig(**{f.name: getattr(args, f.name) for f in fields(TrainingConfig)})
+        if config.quick:
+            training, testing = quick_subset(training, testing, config.seed)
         run = train(config, training, testing)
         output_dir, results_file = output_paths(args)
         paths = save_run(run, training, testing, output_dir, results_file)
@@ -158,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted: nothing was saved, the previous model (if any) is untouched", file=sys.stderr)
         return 130
     print()
-    print("\n".join(summary_lines(run, paths["tflite"].stat().st_size)))
+    print("\n".join(summary_lines(run, paths)))
     print("saved: " + ", ".join(str(path) for path in paths.values()))
     return 0
 

@@ -17,7 +17,7 @@ class TrainingConfig:
     warmup_epochs: int = 1
     dropout: float = DEFAULT_DROPOUT
     augment: bool = True
-    patience: int = 6
+    patience: int = 10
     validation_fraction: float = 0.1
     seed: int = 42
     quick: bool = False

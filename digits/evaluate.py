@@ -10,7 +10,7 @@ from digits.predict import load_predictor, predict_arrays
 from digits.report import classification_metrics, format_report, plot_confusion_matrix, plot_misclassified
 
 
-def evaluate_folder(folder: Path, report_dir: Path, model_path: Path | None = None) -> dict:
+def evaluate_folder(folder: Path, report_dir: Path, model_path: Path | None = None, quantized: bool = False) -> dict:
     """Predict every image of a labelled folder and write ``<report_dir>/<name>_report.txt`` with two PNGs.
 
     Returns a JSON-ready summary (``accuracy``, ``per_class``, ``confusion_matrix``, ``images``, file paths)
@@ -18,7 +18,7 @@ def evaluate_folder(folder: Path, report_dir: Path, model_path: Path | None = No
     Raises DigitsError when the folder is not labelled or holds no usable image.
     """
     folder = Path(folder)
-    predictor = load_predictor(model_path)
+    predictor = load_predictor(model_path, quantized)
     data = load_labelled_folder(folder, progress=False)
     probabilities = predict_arrays(predictor, data.images)
     predicted = probabilities.argmax(axis=1)
@@ -26,18 +26,27 @@ def evaluate_folder(folder: Path, report_dir: Path, model_path: Path | None = No
 
     stem = folder.resolve().name.replace(" ", "_") or "folder"
     report_path = Path(report_dir) / f"{stem}_report.txt"
-    heatmap = plot_confusion_matrix(
-        metrics["confusion_matrix"],
-        report_path.with_name(f"{stem}_confusion_matrix.png"),
-        f"Confusion matrix: {folder.name}",
-    )
-    grid = plot_misclassified(
-        data.images,
-        data.labels,
-        predicted,
-        probabilities.max(axis=1),
-        report_path.with_name(f"{stem}_misclassified.png"),
-    )
+    try:
+        plots = [
+            str(
+                plot_confusion_matrix(
+                    metrics["confusion_matrix"],
+                    report_path.with_name(f"{stem}_confusion_matrix.png"),
+                    f"Confusion matrix: {folder.name}",
+                )
+            ),
+            str(
+                plot_misclassified(
+                    data.images,
+                    data.labels,
+                    predicted,
+                    probabilities.max(axis=1),
+                    report_path.with_name(f"{stem}_misclassified.png"),
+                )
+            ),
+        ]
+    except ImportError:  # the inference-only container has no matplotlib/seaborn: the text report still stands
+        plots = []
     header = [f"folder: {folder}", f"model: {predictor.path}"]
     if data.failures:
         header.append(f"unreadable files skipped: {len(data.failures)}")
@@ -49,7 +58,7 @@ def evaluate_folder(folder: Path, report_dir: Path, model_path: Path | None = No
         "images": int(len(data.labels)),
         **metrics,
         "report": str(report_path),
-        "plots": [str(heatmap), str(grid)],
+        "plots": plots,
         "text": text,
         "failures": data.failures,
     }

@@ -7,6 +7,7 @@ Training on folders and prediction both go through these functions, so they cann
 
 from __future__ import annotations
 
+import io
 import os
 import warnings
 from collections.abc import Iterable
@@ -40,13 +41,23 @@ def read_image(path: str | os.PathLike) -> Image.Image:
         raise DigitsError(f"{path}: no such file or directory")
     if path.is_dir():
         raise DigitsError(f"{path}: is a folder, not an image file")
-    if path.stat().st_size == 0:
-        raise DigitsError(f"{path}: empty file (0 bytes)")
-    too_large = f"{path}: image too large to decode safely (limit {MAX_IMAGE_PIXELS:,} pixels); refused as a possible decompression bomb"
+    return decode_image(path, str(path))
+
+
+def read_image_bytes(data: bytes, name: str = "upload") -> Image.Image:
+    """Like ``read_image``, for an image held in memory (an HTTP upload); ``name`` appears in errors."""
+    return decode_image(io.BytesIO(data), name, len(data))
+
+
+def decode_image(source, name: str, size: int | None = None) -> Image.Image:
+    """Decode a path or binary stream safely; errors are DigitsErrors that start with ``name``."""
+    if (size if size is not None else Path(source).stat().st_size) == 0:
+        raise DigitsError(f"{name}: empty file (0 bytes)")
+    too_large = f"{name}: image too large to decode safely (limit {MAX_IMAGE_PIXELS:,} pixels); refused as a possible decompression bomb"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            opened = Image.open(path)
+            opened = Image.open(source)
         with opened as image:
             if image.width * image.height > MAX_IMAGE_PIXELS:
                 raise DigitsError(too_large.replace("(limit", f"({image.width}x{image.height}, limit"))
@@ -55,9 +66,9 @@ def read_image(path: str | os.PathLike) -> Image.Image:
     except Image.DecompressionBombError:
         raise DigitsError(too_large) from None
     except UnidentifiedImageError:
-        raise DigitsError(f"{path}: not an image, or an image format that cannot be read") from None
+        raise DigitsError(f"{name}: not an image, or an image format that cannot be read") from None
     except (OSError, SyntaxError, ValueError) as error:
-        raise DigitsError(f"{path}: truncated or corrupt image data ({error})") from None
+        raise DigitsError(f"{name}: truncated or corrupt image data ({error})") from None
 
 
 def to_grayscale(image: Image.Image) -> np.ndarray:

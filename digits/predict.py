@@ -20,11 +20,12 @@ from digits.constants import (
     KERAS_MODEL_FILE,
     METADATA_FILE,
     MODELS_DIR,
+    TFLITE_INT8_MODEL_FILE,
     TFLITE_MODEL_FILE,
 )
 from digits.errors import DigitsError
 from digits.images import load_digit_array, read_image, to_grayscale, to_model_input
-from digits.preprocess import NoDigitFound, segment_number
+from digits.preprocess import NoDigitFound, preprocess_digit, segment_number
 from digits.quiet import native_stderr_silenced
 
 BATCH_SIZE = 256
@@ -128,13 +129,16 @@ def default_model_path(models_dir: Path = MODELS_DIR) -> Path:
     return tflite if tflite.is_file() else models_dir / KERAS_MODEL_FILE
 
 
-def load_predictor(model_path: Path | None = None) -> Predictor:
+def load_predictor(model_path: Path | None = None, quantized: bool = False) -> Predictor:
     """Load a ``.tflite`` (LiteRT) or ``.keras`` model; by default the one committed under ``models/``.
 
-    When LiteRT is not installed, a ``.tflite`` path falls back to the ``.keras`` file beside it.
-    Raises DigitsError for a missing or unreadable model file.
+    ``quantized`` picks the int8 LiteRT model in the same folder instead. When LiteRT is not installed, a
+    ``.tflite`` path falls back to the ``.keras`` file beside it. Raises DigitsError for a missing or
+    unreadable model file.
     """
     path = Path(model_path) if model_path else default_model_path()
+    if quantized:
+        path = path.with_name(TFLITE_INT8_MODEL_FILE)
     if not path.is_file():
         raise DigitsError(f"{path}: model file not found; train one with 'python CNN_model.py' or pass --model")
     if path.suffix == ".tflite":
@@ -209,18 +213,30 @@ def predict_files(
         yield from flush()
 
 
-def read_number(predictor: Predictor, path: Path, min_confidence: float = 0.0) -> NumberReading:
-    """Read a handwritten number (digits in one line) from an image file.
+def predict_gray(predictor: Predictor, gray: np.ndarray, source: Path, min_confidence: float = 0.0) -> Prediction:
+    """Predict the digit of one grey image (uint8 (H, W), any size); ``digit`` is None when it is blank."""
+    try:
+        frame = preprocess_digit(gray)
+    except NoDigitFound:
+        return Prediction(source, None)
+    return _prediction(source, frame, predict_arrays(predictor, frame[np.newaxis])[0], min_confidence)
 
-    Raises DigitsError when the file cannot be read; a blank image gives a reading with no digits.
-    """
-    gray = to_grayscale(read_image(path))
+
+def read_number_gray(
+    predictor: Predictor, gray: np.ndarray, source: Path, min_confidence: float = 0.0
+) -> NumberReading:
+    """Read a handwritten number (digits in one line) from a grey image; no digits when it is blank."""
     try:
         found = segment_number(gray, classify=lambda arrays: predict_arrays(predictor, arrays))
     except NoDigitFound:
-        return NumberReading(path, (), ())
+        return NumberReading(source, (), ())
     frames = np.stack([frame for _, frame in found])
     probabilities = predict_arrays(predictor, frames)
-    digits = tuple(_prediction(path, frame, probs, min_confidence) for frame, probs in zip(frames, probabilities))
+    digits = tuple(_prediction(source, frame, probs, min_confidence) for frame, probs in zip(frames, probabilities))
     boxes = tuple((box.left, box.top, box.right, box.bottom) for box, _ in found)
-    return NumberReading(path, digits, boxes)
+    return NumberReading(source, digits, boxes)
+
+
+def read_number(predictor: Predictor, path: Path, min_confidence: float = 0.0) -> NumberReading:
+    """Read a handwritten number from an image file; raises DigitsError when the file cannot be read."""
+    return read_number_gray(predictor, to_grayscale(read_image(path)), path, min_confidence)

@@ -292,22 +292,27 @@ def analyse(gray: np.ndarray, work_side: int, bridge: int = 1) -> InkAnalysis:
     peak = float(box_mean3(corrected).max())  # a 3x3 mean, so single noisy pixels do not count as ink
     if peak - floor < MIN_CONTRAST:
         raise NoDigitFound("nothing stands out from the background")
-    mask = remove_lines(corrected > floor + 0.3 * (peak - floor))
-    if bridge > 1:
-        mask = square_filter(mask, bridge, np.maximum)
-    labels, count = label_components(mask)
-    parts = components_of(labels, count)
+    ink_mask = corrected > floor + 0.3 * (peak - floor)
+    labels, parts = _components(remove_lines(ink_mask), bridge)
+    parts = [part for part in parts if not is_line(part, ink_mask.shape)]
     if not parts:
-        raise NoDigitFound("no ink left after removing lines")
-    parts = [part for part in parts if not is_line(part, mask.shape)]
+        # Nothing but line-like ink: it is the digit itself (a "1" filling the frame), not ruled paper.
+        labels, parts = _components(ink_mask, bridge)
     if not parts:
-        raise NoDigitFound("only ruled lines")
+        raise NoDigitFound("no ink")
     largest = max(part.area for part in parts)
     min_area = max(2, SPECK_FRACTION * largest) if largest >= 8 else 2
     kept = [part for part in parts if part.area >= min_area]
     if largest < 4:
         raise NoDigitFound("only specks of noise")
     return InkAnalysis(dark_ink, grid, floor, peak, labels, kept, factor_x, factor_y)
+
+
+def _components(mask: np.ndarray, bridge: int) -> tuple[np.ndarray, list[Component]]:
+    if bridge > 1:
+        mask = square_filter(mask, bridge, np.maximum)
+    labels, count = label_components(mask)
+    return labels, components_of(labels, count)
 
 
 def is_line(part: Component, shape: tuple[int, int]) -> bool:

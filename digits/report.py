@@ -1,6 +1,6 @@
 """Metrics, confusion matrix and plots: what a trained model or an evaluated folder looks like to a person.
 
-Metrics come from scikit-learn, the heatmap from seaborn, the curves and image grids from matplotlib (Agg
+Metrics come from the confusion matrix (numpy), the heatmap from seaborn, the curves and image grids from matplotlib (Agg
 backend, no screen needed). Every file is written atomically.
 """
 
@@ -15,18 +15,27 @@ from digits.constants import CLASS_NAMES
 
 
 def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
-    """Accuracy, per-class precision/recall/F1/support and the confusion matrix, as plain JSON-ready values."""
-    from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
+    """Accuracy, per-class precision/recall/F1/support and the confusion matrix, as plain JSON-ready values.
 
-    labels = list(range(len(CLASS_NAMES)))
-    precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
+    Computed from the confusion matrix with numpy alone (the tests check it against scikit-learn), so that the
+    inference-only container can evaluate folders without scikit-learn and SciPy (about 150 MB).
+    """
+    classes = len(CLASS_NAMES)
+    matrix = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(matrix, (np.asarray(y_true, dtype=np.int64), np.asarray(y_pred, dtype=np.int64)), 1)
+    hits = np.diag(matrix).astype(np.float64)
+    support, predicted = matrix.sum(axis=1), matrix.sum(axis=0)
+    precision = np.divide(hits, predicted, out=np.zeros(classes), where=predicted > 0)
+    recall = np.divide(hits, support, out=np.zeros(classes), where=support > 0)
+    both = precision + recall
+    f1 = np.divide(2 * precision * recall, both, out=np.zeros(classes), where=both > 0)
     return {
-        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "accuracy": float(hits.sum() / max(1, matrix.sum())),
         "per_class": {
-            name: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
-            for name, p, r, f, s in zip(CLASS_NAMES, precision, recall, f1, support)
+            name: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(n)}
+            for name, p, r, f, n in zip(CLASS_NAMES, precision, recall, f1, support)
         },
-        "confusion_matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist(),
+        "confusion_matrix": matrix.tolist(),
     }
 
 

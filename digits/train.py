@@ -29,11 +29,13 @@ from digits.constants import (
     METADATA_FILE,
     NUM_CLASSES,
     PREPROCESSING,
+    TFLITE_INT8_MODEL_FILE,
     TFLITE_MODEL_FILE,
 )
 from digits.folders import LabelledImages
 from digits.images import to_model_input
 from digits.model import build_model
+from digits.predict import load_predictor, predict_arrays
 from digits.report import (
     choose_min_confidence,
     classification_metrics,
@@ -46,6 +48,7 @@ from digits.tfimport import keras, native_stderr_silenced, tf
 QUICK_TRAIN_IMAGES = 2000
 QUICK_TEST_IMAGES = 500
 QUICK_EPOCHS = 2
+CALIBRATION_IMAGES = 500
 
 
 @dataclass
@@ -76,6 +79,11 @@ def subsample(data: LabelledImages, count: int, seed: int) -> LabelledImages:
         return data
     keep = np.sort(np.random.default_rng(seed).choice(len(data.labels), count, replace=False))
     return LabelledImages(data.images[keep], data.labels[keep], [data.paths[i] for i in keep], data.failures)
+
+
+def quick_subset(training: LabelledImages, testing: LabelledImages, seed: int) -> tuple[LabelledImages, LabelledImages]:
+    """The few thousand images a ``--quick`` smoke run trains and tests on."""
+    return subsample(training, QUICK_TRAIN_IMAGES, seed), subsample(testing, QUICK_TEST_IMAGES, seed)
 
 
 def make_dataset(
@@ -116,8 +124,6 @@ def train(
     keras.utils.set_random_seed(config.seed)
     epochs = config.epochs
     if config.quick:
-        training = subsample(training, QUICK_TRAIN_IMAGES, config.seed)
-        testing = subsample(testing, QUICK_TEST_IMAGES, config.seed)
         epochs = min(epochs, QUICK_EPOCHS)
     train_index, val_index = split_validation(training, config.validation_fraction, config.seed)
     train_ds = make_dataset(
@@ -191,6 +197,29 @@ def export_tflite(model: keras.Model, path: Path) -> Path:
     return Path(path)
 
 
+def export_tflite_int8(model: keras.Model, path: Path, calibration_images: np.ndarray) -> Path:
+    """Convert to a LiteRT flatbuffer with int8 weights and activations, atomically.
+
+    Input and output stay float32, so it is a drop-in replacement for the float model, about a quarter of its
+    size and faster; ``calibration_images`` (uint8 (N, 28, 28), a few hundred training images) set the ranges.
+    """
+    inputs = to_model_input(calibration_images)
+
+    def representative_dataset():
+        for image in inputs:
+            yield [image[np.newaxis]]
+
+    with atomic_path(path) as temp, native_stderr_silenced():
+        model.export(
+            str(temp),
+            format="litert",
+            verbose=False,
+            optimizations=[tf.lite.Optimize.DEFAULT],
+            representative_dataset=representative_dataset,
+        )
+    return Path(path)
+
+
 def library_versions() -> dict[str, str]:
     """Versions of the libraries a model depends on, for the metadata."""
     import PIL
@@ -216,19 +245,28 @@ def history_csv(history: dict[str, list[float]]) -> str:
     return "\n".join(rows) + "\n"
 
 
-def summary_lines(run: TrainingRun, model_size_bytes: int) -> list[str]:
+def summary_lines(run: TrainingRun, files: dict[str, Path]) -> list[str]:
     """The headline numbers of a run, one per line (printed by the CLI and written to the results file)."""
     m = run.metrics
     lines = []
     for split in ("train", "validation", "test"):
         if f"{split}_accuracy" in m:
             lines.append(f"{split + ' accuracy:':<21}{m[f'{split}_accuracy']:.4%}   loss {m[f'{split}_loss']:.4f}")
+    if "test_accuracy_int8" in m:
+        lines.append(f"{'int8 test accuracy:':<21}{m['test_accuracy_int8']:.4%}   (quantised LiteRT model)")
+    sizes = ", ".join(
+        f"{files[key].stat().st_size / 1024:.1f} KB {label}" for key, label in FILE_LABELS.items() if key in files
+    )
     lines += [
         f"{'parameters:':<21}{run.model.count_params():,}",
-        f"{'model size:':<21}{model_size_bytes / 1024:.1f} KB (.tflite), epochs {len(run.history['loss'])}",
-        f"{'wall time:':<21}{run.wall_time_s:.1f} s",
+        f"{'model size:':<21}{sizes}",
+        f"{'epochs:':<21}{len(run.history['loss'])} of {run.config.epochs}",
+        f"{'wall time:':<21}{run.wall_time_s:.1f} s (training and evaluation)",
     ]
     return lines
+
+
+FILE_LABELS = {"tflite": ".tflite", "tflite_int8": "int8 .tflite", "keras": ".keras"}
 
 
 def save_run(
@@ -245,7 +283,12 @@ def save_run(
             "keras": export_keras(run.model, stage / KERAS_MODEL_FILE),
             "tflite": export_tflite(run.model, stage / TFLITE_MODEL_FILE),
         }
-        tflite_size = staged["tflite"].stat().st_size
+        calibration = np.random.default_rng(run.config.seed).permutation(len(training.labels))[:CALIBRATION_IMAGES]
+        staged["tflite_int8"] = export_tflite_int8(
+            run.model, stage / TFLITE_INT8_MODEL_FILE, training.images[calibration]
+        )
+        int8_predictions = predict_arrays(load_predictor(staged["tflite_int8"]), testing.images).argmax(axis=1)
+        run.metrics["test_accuracy_int8"] = float((int8_predictions == testing.labels).mean())
         metadata = {
             "class_names": list(CLASS_NAMES),
             "input_shape": list(INPUT_SHAPE),
@@ -262,7 +305,7 @@ def save_run(
                 "testing_images": len(testing.labels),
                 "sha256": {"training": training.checksum(), "testing": testing.checksum()},
             },
-            "files": {"keras_bytes": staged["keras"].stat().st_size, "tflite_bytes": tflite_size},
+            "files": {key: path.stat().st_size for key, path in staged.items()},
             "versions": library_versions(),
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
@@ -274,7 +317,7 @@ def save_run(
         )
     paths = {key: output_dir / path.name for key, path in staged.items()}
     extra = [
-        *summary_lines(run, tflite_size),
+        *summary_lines(run, paths),
         f"{'settings:':<21}" + ", ".join(f"{k}={v}" for k, v in asdict(run.config).items()),
         f"{'machine:':<21}{platform.machine()}, {platform.system()}, {os.cpu_count()} CPU cores, TensorFlow {tf.__version__}",
         "",

@@ -34,6 +34,7 @@ def test_training_script_saves_model_reports_and_summary(trained_model_dir):
     assert {
         KERAS_MODEL_FILE,
         TFLITE_MODEL_FILE,
+        "digits_cnn_int8.tflite",
         "digits_cnn.json",
         "history.csv",
         "training_curves.png",
@@ -193,3 +194,91 @@ def test_committed_model_reads_digits_right_after_installation(tmp_path):
     assert len(records) == 50
     correct = sum(record["digit"] == int(record["path"][-5]) for record in records)
     assert correct >= 35, result.stdout
+
+
+def test_blank_image_says_no_digit_found(tmp_path, trained_model_dir):
+    Image.new("RGB", (320, 240), (235, 232, 225)).save(tmp_path / "blank.jpg")
+    result = run_script("CNN_usage.py", str(tmp_path / "blank.jpg"), *model_args(trained_model_dir))
+    assert result.returncode == 0 and result.stdout.strip() == f"{tmp_path / 'blank.jpg'}: no digit found"
+    as_json = run_script("CNN_usage.py", str(tmp_path / "blank.jpg"), "--json", *model_args(trained_model_dir))
+    assert json.loads(as_json.stdout) == {"path": str(tmp_path / "blank.jpg"), "digit": None, "no_digit": True}
+
+
+def test_low_confidence_is_marked_uncertain(trained_model_dir, digit_files):
+    first = json.loads(run_script("CNN_usage.py", str(digit_files[2]), "--json", *model_args(trained_model_dir)).stdout)
+    assert first["uncertain"] is False or first["confidence"] < 0.99
+    confidence = first["confidence"]
+    above = run_script(
+        "CNN_usage.py",
+        str(digit_files[2]),
+        "--json",
+        "--min-confidence",
+        str(min(1.0, confidence + 1e-3)),
+        *model_args(trained_model_dir),
+    )
+    below = run_script(
+        "CNN_usage.py",
+        str(digit_files[2]),
+        "--json",
+        "--min-confidence",
+        str(max(0.0, confidence - 1e-3)),
+        *model_args(trained_model_dir),
+    )
+    assert json.loads(above.stdout)["uncertain"] is True and json.loads(below.stdout)["uncertain"] is False
+    text = run_script("CNN_usage.py", str(digit_files[2]), "--min-confidence", "1", *model_args(trained_model_dir))
+    assert text.stdout.rstrip().endswith("uncertain") or confidence == 1.0
+
+
+def test_default_min_confidence_comes_from_the_model_metadata(trained_model_dir):
+    metadata = json.loads((trained_model_dir / "digits_cnn.json").read_text())
+    choice = metadata["min_confidence_choice"]
+    assert metadata["min_confidence"] == choice["min_confidence"] and 0.3 <= metadata["min_confidence"] <= 0.99
+
+
+def test_save_preprocessed_writes_what_the_network_saw(tmp_path, trained_model_dir):
+    from digits.images import load_digit_array
+    from digits.synthetic import PhotoSettings, photo_of_digits, save_photo, tight_glyph
+
+    rng = np.random.default_rng(1)
+    settings = PhotoSettings(canvas=(640, 480), mode="RGB")
+    image, _ = photo_of_digits([tight_glyph(6, rng)], settings, rng)
+    save_photo(image, tmp_path / "photo.jpg", settings)
+    result = run_script(
+        "CNN_usage.py",
+        str(tmp_path / "photo.jpg"),
+        "--save-preprocessed",
+        str(tmp_path / "seen"),
+        *model_args(trained_model_dir),
+    )
+    assert result.returncode == 0
+    saved = np.asarray(Image.open(tmp_path / "seen" / "photo.png"))
+    assert saved.shape == (28, 28) and np.array_equal(saved, load_digit_array(tmp_path / "photo.jpg"))
+
+
+def test_number_reads_every_digit_with_boxes(tmp_path):
+    from digits.synthetic import PhotoSettings, photo_of_digits, save_photo, tight_glyph
+
+    rng = np.random.default_rng(2)
+    settings = PhotoSettings(canvas=(1024, 300), digit_height=0.4, mode="RGB")
+    image, boxes = photo_of_digits([tight_glyph(int(d), rng) for d in "30517"], settings, rng)
+    save_photo(image, tmp_path / "code.jpg", settings)
+    text = run_script("CNN_usage.py", "--number", str(tmp_path / "code.jpg"))
+    assert text.returncode == 0, text.stderr
+    number = text.stdout.split(": ")[1].split()[0]
+    assert len(number) == 5 and number.isdigit()
+    record = json.loads(run_script("CNN_usage.py", "--number", "--json", str(tmp_path / "code.jpg")).stdout)
+    assert record["number"] == number and len(record["digits"]) == 5
+    for digit, (left, top, right, bottom) in zip(record["digits"], boxes):
+        box_left, box_top, box_right, box_bottom = digit["box"]
+        assert left <= (box_left + box_right) / 2 <= right and top <= (box_top + box_bottom) / 2 <= bottom
+        assert {"digit", "confidence", "probabilities", "uncertain"} <= set(digit)
+
+
+def test_quantized_model_is_used_when_asked(trained_model_dir, digit_files):
+    result = run_script("CNN_usage.py", *map(str, digit_files), "--quantized", "--json", *model_args(trained_model_dir))
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 10
+    missing = run_script(
+        "CNN_usage.py", str(digit_files[0]), "--quantized", "--model", str(digit_files[0].parent / "x.tflite")
+    )
+    assert missing.returncode == 1 and "digits_cnn_int8.tflite: model file not found" in missing.stderr

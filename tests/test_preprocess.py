@@ -145,3 +145,10 @@ def test_image_saved_with_exif_is_read_upright(tmp_path, glyph):
     with Image.open(path) as stored:
         assert stored.size == (240, 320)  # stored sideways
     assert read_image(path).size == (320, 240)
+
+
+def test_a_lone_vertical_stroke_is_a_digit_not_a_ruled_line():
+    canvas = np.full((280, 280), 255, np.uint8)
+    canvas[40:240, 131:149] = 20  # a "1" drawn down the middle of the frame
+    digit = preprocess_digit(canvas)
+    assert digit.max() == 255 and (digit > 127).sum() > 20

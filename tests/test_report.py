@@ -45,3 +45,19 @@ def test_plots_are_real_pngs(tmp_path):
     for path in paths:
         with Image.open(path) as image:
             assert image.format == "PNG" and image.width > 300
+
+
+def test_metrics_agree_with_scikit_learn():
+    from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
+
+    rng = np.random.default_rng(0)
+    y_true = rng.integers(0, 10, 500)
+    y_pred = np.where(rng.random(500) < 0.8, y_true, rng.integers(0, 9, 500))  # digit 9 is never predicted
+    ours = classification_metrics(y_true, y_pred)
+    precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=range(10), zero_division=0)
+    assert ours["accuracy"] == accuracy_score(y_true, y_pred)
+    assert ours["confusion_matrix"] == confusion_matrix(y_true, y_pred, labels=range(10)).tolist()
+    for digit in range(10):
+        row = ours["per_class"][str(digit)]
+        assert np.allclose([row["precision"], row["recall"], row["f1"]], [precision[digit], recall[digit], f1[digit]])
+        assert row["support"] == support[digit]

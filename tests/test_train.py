@@ -32,7 +32,8 @@ def test_training_learns_the_digits(short_run):
     run, _, _ = short_run
     assert run.metrics["test_accuracy"] >= 0.8
     assert run.history["loss"][-1] < run.history["loss"][0]
-    assert set(run.metrics) == {f"{s}_{m}" for s in ("train", "validation", "test") for m in ("loss", "accuracy")}
+    expected = {f"{s}_{m}" for s in ("train", "validation", "test") for m in ("loss", "accuracy")}
+    assert set(run.metrics) == expected | {"test_accuracy_int8"}
 
 
 def test_keras_and_tflite_exports_agree(short_run):
@@ -84,3 +85,12 @@ def test_same_seed_same_split():
     first, second = split_validation(data, 0.2, 7), split_validation(data, 0.2, 7)
     assert all(np.array_equal(a, b) for a, b in zip(first, second))
     assert len(first[1]) == 10 and not set(first[0]) & set(first[1])
+
+
+def test_int8_export_is_small_and_agrees_with_the_float_model(short_run):
+    run, paths, testing = short_run
+    assert paths["tflite_int8"].stat().st_size < paths["tflite"].stat().st_size / 2.5
+    float_answers = predict_arrays(load_predictor(paths["tflite"]), testing.images).argmax(axis=1)
+    int8_answers = predict_arrays(load_predictor(paths["tflite"], quantized=True), testing.images).argmax(axis=1)
+    assert (float_answers == int8_answers).mean() >= 0.95
+    assert run.metrics["test_accuracy_int8"] == (int8_answers == testing.labels).mean()

@@ -1,0 +1,157 @@
+#!/usr/bin/env python
+"""How well CNN_usage.py reads photo- and scan-like images, and how fast it preprocesses them (run by hand).
+
+Handwritten digits from the MNIST test set (real handwriting, never trained on) are written onto synthetic
+paper with ``digits.synthetic``: dark ink on light paper, random position, size, rotation, pen width, lighting
+gradient, noise, blur, JPEG quality, RGB / L / RGBA, EXIF rotation, ruled lines. Prints Markdown tables:
+single-digit accuracy per condition, multi-digit numbers read exactly, the preprocessing time of a 640x480
+photo (median of repeated runs), and MNIST test accuracy with and without the preprocessing.
+
+    python benchmarks/photos.py [--singles 2000] [--numbers 500] [--model models/digits_cnn.tflite]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from digits.constants import DATA_DIR  # noqa: E402
+from digits.folders import load_labelled_folder  # noqa: E402
+from digits.images import read_image, to_grayscale  # noqa: E402
+from digits.mnist import mnist_folders  # noqa: E402
+from digits.predict import load_predictor, predict_arrays  # noqa: E402
+from digits.preprocess import NoDigitFound, preprocess_digit, segment_number  # noqa: E402
+from digits.synthetic import photo_of_digits, random_settings, save_photo  # noqa: E402
+
+
+def conditions(settings) -> list[str]:
+    """The condition buckets one photo falls into."""
+    width, height = settings.canvas
+    return [
+        "all",
+        f"mode {settings.mode}",
+        "EXIF-rotated" if settings.exif_orientation != 1 else "upright",
+        "ruled lines" if settings.ruled_lines else "plain paper",
+        {-2: "fine pen", -1: "fine pen", 0: "normal pen"}.get(settings.stroke, "thick pen"),
+        "noisy (sigma > 6)" if settings.noise > 6 else "low noise",
+        "JPEG quality < 60" if settings.jpeg_quality < 60 and settings.mode != "RGBA" else "JPEG quality >= 60 or PNG",
+        "small canvas (<= 100 px)" if max(width, height) <= 100 else "photo-size canvas",
+        "digit < 35% of height" if settings.digit_height < 0.35 else "digit >= 35% of height",
+        "rotated > 8 degrees" if abs(settings.rotation) > 8 else "rotated <= 8 degrees",
+    ]
+
+
+def table(rows: list[tuple], header: tuple) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--singles", type=int, default=2000, help="single-digit photos (default: %(default)s)")
+    parser.add_argument(
+        "--numbers", type=int, default=500, help="multi-digit photos, 2-10 digits (default: %(default)s)"
+    )
+    parser.add_argument("--model", type=Path, default=None, help="model to use (default: the committed one)")
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+
+    testing = mnist_folders(DATA_DIR)[1]
+    if not testing.is_dir():
+        print("error: the MNIST folders are missing; run: python CNN_model.py --prepare-data-only", file=sys.stderr)
+        return 1
+    mnist = load_labelled_folder(testing, cache_dir=DATA_DIR / ".cache")
+    predictor = load_predictor(args.model)
+    rng = np.random.default_rng(args.seed)
+    scratch = Path(tempfile.mkdtemp(prefix="photo-bench-"))
+
+    def photograph(indices, canvas=None):
+        settings = random_settings(rng, canvas)
+        image, _ = photo_of_digits([mnist.images[i] for i in indices], settings, rng)
+        path = scratch / f"p.{'png' if image.mode == 'RGBA' else 'jpg'}"
+        save_photo(image, path, settings)
+        return to_grayscale(read_image(path)), settings
+
+    # Single digits, per condition.
+    right, total, order = defaultdict(int), defaultdict(int), {}
+    timings = []
+    for index in rng.choice(len(mnist.labels), args.singles, replace=False):
+        gray, settings = photograph([index])
+        try:
+            frame = preprocess_digit(gray)
+            digit = int(predict_arrays(predictor, frame[None]).argmax())
+        except NoDigitFound:
+            digit = None
+        for position, bucket in enumerate(conditions(settings)):
+            order.setdefault(bucket, position)
+            total[bucket] += 1
+            right[bucket] += digit == mnist.labels[index]
+    buckets = sorted(total, key=lambda bucket: (order[bucket], bucket))
+    singles = [(bucket, total[bucket], f"{right[bucket] / total[bucket]:.2%}") for bucket in buckets]
+
+    # Whole numbers.
+    exact, by_length = 0, defaultdict(lambda: [0, 0])
+    canvases = [(640, 480), (1024, 768), (800, 200), (480, 640)]
+    for k in range(args.numbers):
+        length = int(rng.integers(2, 11))
+        indices = rng.choice(len(mnist.labels), length)
+        gray, _ = photograph(indices, canvases[k % len(canvases)])
+        truth = "".join(str(mnist.labels[i]) for i in indices)
+        try:
+            found = segment_number(gray, classify=lambda arrays: predict_arrays(predictor, arrays))
+            read = "".join(str(d) for d in predict_arrays(predictor, np.stack([f for _, f in found])).argmax(axis=1))
+        except NoDigitFound:
+            read = ""
+        exact += read == truth
+        bucket = "2-4 digits" if length <= 4 else "5-7 digits" if length <= 7 else "8-10 digits"
+        by_length[bucket][0] += read == truth
+        by_length[bucket][1] += 1
+
+    # Preprocessing time of a 640x480 photo.
+    photos = [photograph([i], (640, 480))[0] for i in rng.choice(len(mnist.labels), 50)]
+    for _ in range(5):
+        started = time.perf_counter()
+        for gray in photos:
+            try:
+                preprocess_digit(gray)
+            except NoDigitFound:
+                pass
+        timings.append((time.perf_counter() - started) / len(photos) * 1000)
+
+    # MNIST itself: the preprocessing must not cost accuracy on images that are already MNIST-style.
+    plain = predict_arrays(predictor, mnist.images).argmax(axis=1)
+    through = predict_arrays(predictor, np.stack([preprocess_digit(image) for image in mnist.images])).argmax(axis=1)
+
+    print(
+        f"Model: {predictor.path}; {args.singles} single-digit and {args.numbers} multi-digit photos, seed {args.seed}\n"
+    )
+    print(table(singles, ("single digits: condition", "images", "accuracy")))
+    print()
+    rows = [(bucket, n, f"{ok / n:.2%}") for bucket, (ok, n) in sorted(by_length.items())]
+    rows.append(("all", args.numbers, f"{exact / args.numbers:.2%}"))
+    print(table(rows, ("numbers", "images", "read exactly")))
+    print()
+    print(
+        table(
+            [
+                ("preprocessing, 640x480 photo (median of 5 x 50)", f"{np.median(timings):.2f} ms"),
+                ("MNIST test accuracy, raw 28x28 input", f"{(plain == mnist.labels).mean():.2%}"),
+                ("MNIST test accuracy, through the preprocessing", f"{(through == mnist.labels).mean():.2%}"),
+            ],
+            ("measure", "value"),
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

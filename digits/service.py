@@ -1,0 +1,163 @@
+"""The HTTP service: ``POST /predict`` (an image -> JSON), ``GET /health``, ``GET /`` (a page to draw a digit on).
+
+FastAPI on uvicorn. One model is loaded per worker process and shared by all requests (``Predictor`` is
+thread-safe); decoding and inference run in the thread pool, so the event loop stays free. Request bodies
+over ``MAX_BODY_BYTES`` are refused with 413 before they are read whole; bad images get 400 with a JSON error
+naming the problem; a blank image is not an error (``"digit": null``). OpenAPI at ``/docs`` and ``/openapi.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from fastapi import FastAPI, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from digits import __version__
+from digits.errors import DigitsError
+from digits.images import read_image_bytes, to_grayscale
+from digits.predict import Prediction, default_min_confidence, load_predictor, predict_gray, read_number_gray
+
+MAX_BODY_BYTES = 5 * 1024 * 1024
+PAGE = Path(__file__).with_name("static") / "index.html"
+ENVIRONMENT = {"model": "DIGITS_MODEL", "quantized": "DIGITS_QUANTIZED", "max_body": "DIGITS_MAX_BODY_BYTES"}
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimitMiddleware:
+    """Answer 413 to a request body over ``max_bytes``: at once from Content-Length, or as soon as a chunked
+    body goes past the limit, without reading the rest."""
+
+    def __init__(self, app, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            return await self._refuse(send)
+        received = 0
+        started = False
+
+        async def counting_receive():
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise BodyTooLarge
+            return message
+
+        async def tracking_send(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await self._refuse(send)
+
+    async def _refuse(self, send):
+        body = json.dumps({"error": f"request body over the limit of {self.max_bytes:,} bytes"}).encode()
+        await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def prediction_json(prediction: Prediction) -> dict:
+    if prediction.digit is None:
+        return {"digit": None, "no_digit": True}
+    return {
+        "digit": prediction.digit,
+        "confidence": round(prediction.confidence, 6),
+        "probabilities": [round(p, 6) for p in prediction.probabilities],
+        "uncertain": prediction.uncertain,
+    }
+
+
+IMAGE_BODY = {"schema": {"type": "string", "format": "binary"}}
+PREDICT_DOCS = {
+    "requestBody": {
+        "required": True,
+        "description": "An image (PNG, JPEG, ...): as a multipart upload in a field named `file`, or as the raw body.",
+        "content": {
+            "multipart/form-data": {
+                "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+            },
+            "image/*": IMAGE_BODY,
+            "application/octet-stream": IMAGE_BODY,
+        },
+    }
+}
+
+
+def create_app(
+    model_path: Path | None = None, quantized: bool = False, max_body_bytes: int = MAX_BODY_BYTES
+) -> FastAPI:
+    """The service, with its model loaded (the committed one by default)."""
+    predictor = load_predictor(model_path, quantized)
+    threshold = default_min_confidence(predictor.path)
+    app = FastAPI(
+        title="Handwritten digit reader",
+        version=__version__,
+        description="Reads handwritten digits and numbers from images with a compact CNN trained on MNIST.",
+    )
+
+    @app.exception_handler(DigitsError)
+    async def bad_input(request: Request, error: DigitsError):
+        return JSONResponse({"error": str(error)}, status_code=400)
+
+    @app.get("/health", summary="Liveness and the model in use")
+    async def health() -> dict:
+        return {"status": "ok", "model": predictor.path.name, "version": __version__, "min_confidence": threshold}
+
+    @app.get("/", response_class=HTMLResponse, summary="A page to draw a digit on and see the prediction live")
+    async def page() -> str:
+        return PAGE.read_text(encoding="utf-8")
+
+    @app.post(
+        "/predict",
+        summary="Read the digit (or, with number=1, the whole number) in an image",
+        openapi_extra=PREDICT_DOCS,
+    )
+    async def predict(
+        request: Request, number: bool = Query(False, description="read all the digits of a number written in one line")
+    ) -> dict:
+        data, name = await image_from_request(request)
+        image = await run_in_threadpool(read_image_bytes, data, name)
+        gray = await run_in_threadpool(to_grayscale, image)
+        if number:
+            reading = await run_in_threadpool(read_number_gray, predictor, gray, Path(name), threshold)
+            digits = [{**prediction_json(p), "box": list(box)} for p, box in zip(reading.digits, reading.boxes)]
+            return {"number": reading.text or None, "uncertain": reading.uncertain, "digits": digits}
+        return prediction_json(await run_in_threadpool(predict_gray, predictor, gray, Path(name), threshold))
+
+    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
+    return app
+
+
+async def image_from_request(request: Request) -> tuple[bytes, str]:
+    """The uploaded image's bytes and a name for errors: the multipart ``file`` field, or the raw body."""
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise DigitsError("upload: the multipart form has no file field named 'file'")
+        return await upload.read(), upload.filename or "upload"
+    return await request.body(), "body"
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for uvicorn (one call per worker): settings from DIGITS_MODEL, DIGITS_QUANTIZED, DIGITS_MAX_BODY_BYTES."""
+    model = os.environ.get(ENVIRONMENT["model"]) or None
+    quantized = os.environ.get(ENVIRONMENT["quantized"], "") in ("1", "true", "yes")
+    max_body = int(os.environ.get(ENVIRONMENT["max_body"], MAX_BODY_BYTES))
+    return create_app(Path(model) if model else None, quantized, max_body)

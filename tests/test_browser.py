@@ -1,0 +1,64 @@
+"""The drawing page in a real browser: headless Chromium draws a digit and reads the prediction shown."""
+
+import shutil
+import signal
+
+import pytest
+
+from tests.test_service import free_port, start_server
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (requirements-dev.txt)")
+if CHROMIUM is None:
+    pytest.skip(
+        "no Chromium on this machine (Debian package 'chromium'); browser test not run", allow_module_level=True
+    )
+
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def page():
+    port = free_port()
+    server = start_server(port)
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        tab = browser.new_page()
+        tab.goto(f"http://127.0.0.1:{port}/")
+        yield tab
+        browser.close()
+    server.send_signal(signal.SIGTERM)
+    server.wait(timeout=15)
+
+
+def draw(tab, points):
+    box = tab.locator("#pad").bounding_box()
+    tab.mouse.move(box["x"] + points[0][0], box["y"] + points[0][1])
+    tab.mouse.down()
+    for x, y in points[1:]:
+        tab.mouse.move(box["x"] + x, box["y"] + y, steps=8)
+    tab.mouse.up()
+
+
+def test_drawing_a_one_shows_1_with_ten_bars(page):
+    draw(page, [(140, 40), (140, 240)])
+    page.wait_for_function("document.getElementById('answer').textContent !== '?'", timeout=10_000)
+    assert page.inner_text("#answer") == "1"
+    assert page.locator("#bars .bar").count() == 10
+    assert "sure" in page.inner_text("#detail")
+
+
+def test_drawing_a_seven_and_clearing(page):
+    page.click("#clear")
+    assert page.inner_text("#answer") == "?"
+    draw(page, [(70, 60), (210, 60), (120, 240)])
+    page.wait_for_function("document.getElementById('answer').textContent !== '?'", timeout=10_000)
+    assert page.inner_text("#answer") == "7"
