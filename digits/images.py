@@ -37,11 +37,19 @@ def read_image(path: str | os.PathLike) -> Image.Image:
     (decompression bombs), which are refused before their pixels are decoded.
     """
     path = Path(path)
-    if not path.exists():
-        raise DigitsError(f"{path}: no such file or directory")
-    if path.is_dir():
-        raise DigitsError(f"{path}: is a folder, not an image file")
+    try:
+        if not path.exists():
+            raise DigitsError(f"{path}: no such file or directory")
+        if path.is_dir():
+            raise DigitsError(f"{path}: is a folder, not an image file")
+    except OSError as error:
+        raise access_error(path, error) from None
     return decode_image(path, str(path))
+
+
+def access_error(path: Path, error: OSError) -> DigitsError:
+    """The one-line error for a path the operating system would not let us read."""
+    return DigitsError(f"{path}: cannot be read ({(error.strerror or str(error)).lower()})")
 
 
 def read_image_bytes(data: bytes, name: str = "upload") -> Image.Image:
@@ -51,7 +59,11 @@ def read_image_bytes(data: bytes, name: str = "upload") -> Image.Image:
 
 def decode_image(source, name: str, size: int | None = None) -> Image.Image:
     """Decode a path or binary stream safely; errors are DigitsErrors that start with ``name``."""
-    if (size if size is not None else Path(source).stat().st_size) == 0:
+    try:
+        size = size if size is not None else Path(source).stat().st_size
+    except OSError as error:
+        raise access_error(Path(name), error) from None
+    if size == 0:
         raise DigitsError(f"{name}: empty file (0 bytes)")
     too_large = f"{name}: image too large to decode safely (limit {MAX_IMAGE_PIXELS:,} pixels); refused as a possible decompression bomb"
     try:
@@ -67,6 +79,8 @@ def decode_image(source, name: str, size: int | None = None) -> Image.Image:
         raise DigitsError(too_large) from None
     except UnidentifiedImageError:
         raise DigitsError(f"{name}: not an image, or an image format that cannot be read") from None
+    except PermissionError as error:
+        raise access_error(Path(name), error) from None
     except (OSError, SyntaxError, ValueError) as error:
         raise DigitsError(f"{name}: truncated or corrupt image data ({error})") from None
 
@@ -112,15 +126,18 @@ def collect_image_paths(paths: Iterable[str | os.PathLike]) -> tuple[list[Path],
     problems: list[DigitsError] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and is_image_name(p))
-            if not found:
-                problems.append(
-                    DigitsError(f"{path}: folder holds no image files ({', '.join(IMAGE_EXTENSIONS[:4])}, ...)")
-                )
-            files.extend(found)
-        elif path.exists():
-            files.append(path)
-        else:
-            problems.append(DigitsError(f"{path}: no such file or directory"))
+        try:
+            if path.is_dir():
+                os.listdir(path)  # rglob skips folders it may not read without a word: ask once, loudly
+                found = sorted(p for p in path.rglob("*") if p.is_file() and is_image_name(p))
+                if not found:
+                    extensions = ", ".join(IMAGE_EXTENSIONS[:4])
+                    problems.append(DigitsError(f"{path}: folder holds no image files ({extensions}, ...)"))
+                files.extend(found)
+            elif path.exists():
+                files.append(path)
+            else:
+                problems.append(DigitsError(f"{path}: no such file or directory"))
+        except OSError as error:
+            problems.append(access_error(path, error))
     return files, problems
