@@ -89,8 +89,11 @@ def train_keras_example(training: LabelledImages, testing: LabelledImages, seed:
     started = time.perf_counter()
     model = keras_example_convnet()
     model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
-    x = training.images.astype("float32")[..., None] / 255
-    y = keras.utils.to_categorical(training.labels, 10)
+    # Our arrays are ordered by class (folder by folder); the example's validation_split takes the last 10%,
+    # so shuffle first, as keras.datasets.mnist's own order is.
+    order = np.random.default_rng(seed).permutation(len(training.labels))
+    x = training.images[order].astype("float32")[..., None] / 255
+    y = keras.utils.to_categorical(training.labels[order], 10)
     model.fit(x, y, batch_size=128, epochs=15, validation_split=0.1, verbose=0)
     accuracy = model.evaluate(
         testing.images.astype("float32")[..., None] / 255, keras.utils.to_categorical(testing.labels, 10), verbose=0
@@ -197,7 +200,7 @@ def main() -> int:
         f"| predict all 10,000 test JPGs from their folder | — | <= 5 s | **{folder:.1f} s** (int8: {quantized_folder:.1f} s) |"
     )
     print(
-        f"| int8 model: size / accuracy loss | 364.5 KB float | <= 110 KB / <= 0.1 points | **{int8_kb:.1f} KB** (float {float_kb:.1f} KB) / **{loss_points:+.2f} points** |"
+        f"| int8 model: size / accuracy loss | 364.5 KB float | <= 110 KB / <= 0.1 points | **{int8_kb:.1f} KB** (float {float_kb:.1f} KB) / **{loss_points:.2f} points lower** |"
     )
     if baselines:
         print("\n| same data, same machine | test accuracy | wall time | 99.0% reached after |")

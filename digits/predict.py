@@ -88,12 +88,12 @@ class Predictor:
         return np.concatenate(outputs) if outputs else np.zeros((0, 10), np.float32)
 
 
-def _litert_runner(path: Path) -> Callable[[np.ndarray], np.ndarray]:
+def _litert_runner(path: Path, threads: int) -> Callable[[np.ndarray], np.ndarray]:
     from ai_edge_litert.interpreter import Interpreter
 
     try:
         with native_stderr_silenced():
-            interpreter = Interpreter(model_path=str(path), num_threads=2)
+            interpreter = Interpreter(model_path=str(path), num_threads=threads)
             interpreter.allocate_tensors()
     except (ValueError, RuntimeError) as error:
         raise DigitsError(f"{path}: not a readable LiteRT model ({error})") from None
@@ -129,10 +129,11 @@ def default_model_path(models_dir: Path = MODELS_DIR) -> Path:
     return tflite if tflite.is_file() else models_dir / KERAS_MODEL_FILE
 
 
-def load_predictor(model_path: Path | None = None, quantized: bool = False) -> Predictor:
+def load_predictor(model_path: Path | None = None, quantized: bool = False, threads: int = 2) -> Predictor:
     """Load a ``.tflite`` (LiteRT) or ``.keras`` model; by default the one committed under ``models/``.
 
-    ``quantized`` picks the int8 LiteRT model in the same folder instead. When LiteRT is not installed, a
+    ``quantized`` picks the int8 LiteRT model in the same folder instead; ``threads`` is LiteRT's thread count
+    (a server answering one image a request does best with 1 per worker). When LiteRT is not installed, a
     ``.tflite`` path falls back to the ``.keras`` file beside it. Raises DigitsError for a missing or
     unreadable model file.
     """
@@ -143,7 +144,7 @@ def load_predictor(model_path: Path | None = None, quantized: bool = False) -> P
         raise DigitsError(f"{path}: model file not found; train one with 'python CNN_model.py' or pass --model")
     if path.suffix == ".tflite":
         try:
-            return Predictor(path, _litert_runner(path))
+            return Predictor(path, _litert_runner(path, threads))
         except ImportError:
             fallback = path.with_name(KERAS_MODEL_FILE)
             if not fallback.is_file():

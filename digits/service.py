@@ -103,7 +103,7 @@ def create_app(
     model_path: Path | None = None, quantized: bool = False, max_body_bytes: int = MAX_BODY_BYTES
 ) -> FastAPI:
     """The service, with its model loaded (the committed one by default)."""
-    predictor = load_predictor(model_path, quantized)
+    predictor = load_predictor(model_path, quantized, threads=1)
     threshold = default_min_confidence(predictor.path)
     app = FastAPI(
         title="Handwritten digit reader",
@@ -132,13 +132,16 @@ def create_app(
         request: Request, number: bool = Query(False, description="read all the digits of a number written in one line")
     ) -> dict:
         data, name = await image_from_request(request)
-        image = await run_in_threadpool(read_image_bytes, data, name)
-        gray = await run_in_threadpool(to_grayscale, image)
+        return await run_in_threadpool(answer, data, name, number)
+
+    def answer(data: bytes, name: str, number: bool) -> dict:
+        """Decode, preprocess and predict in one worker thread (one hop off the event loop per request)."""
+        gray = to_grayscale(read_image_bytes(data, name))
         if number:
-            reading = await run_in_threadpool(read_number_gray, predictor, gray, Path(name), threshold)
+            reading = read_number_gray(predictor, gray, Path(name), threshold)
             digits = [{**prediction_json(p), "box": list(box)} for p, box in zip(reading.digits, reading.boxes)]
             return {"number": reading.text or None, "uncertain": reading.uncertain, "digits": digits}
-        return prediction_json(await run_in_threadpool(predict_gray, predictor, gray, Path(name), threshold))
+        return prediction_json(predict_gray(predictor, gray, Path(name), threshold))
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     return app
