@@ -19,7 +19,7 @@ def evaluate_folder(folder: Path, report_dir: Path, model_path: Path | None = No
     """
     folder = Path(folder)
     predictor = load_predictor(model_path, quantized)
-    data = load_labelled_folder(folder, progress=False)
+    data = load_labelled_folder(folder)
     probabilities = predict_arrays(predictor, data.images)
     predicted = probabilities.argmax(axis=1)
     metrics = classification_metrics(data.labels, predicted)

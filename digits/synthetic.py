@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from digits.constants import IMAGE_SIZE, NUM_CLASSES
+from digits.constants import NUM_CLASSES
+from digits.preprocess import DIGIT_BOX, center_by_mass
 
 GLYPH_CANVAS = 96
 
@@ -48,18 +49,9 @@ def to_mnist_style(glyph: Image.Image) -> np.ndarray:
     array = np.asarray(glyph, dtype=np.uint8)
     rows, cols = np.nonzero(array > 20)
     box = array[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
-    scale = 20.0 / max(box.shape)
+    scale = DIGIT_BOX / max(box.shape)
     size = (max(1, round(box.shape[1] * scale)), max(1, round(box.shape[0] * scale)))
-    small = np.asarray(Image.fromarray(box).resize(size, Image.Resampling.LANCZOS), dtype=np.float64)
-    frame = np.zeros((IMAGE_SIZE, IMAGE_SIZE), np.float64)
-    ys, xs = np.indices(small.shape)
-    total = small.sum() or 1.0
-    top = int(round(IMAGE_SIZE / 2 - (ys * small).sum() / total))
-    left = int(round(IMAGE_SIZE / 2 - (xs * small).sum() / total))
-    top = min(max(top, 0), IMAGE_SIZE - small.shape[0])
-    left = min(max(left, 0), IMAGE_SIZE - small.shape[1])
-    frame[top : top + small.shape[0], left : left + small.shape[1]] = small
-    return frame.clip(0, 255).astype(np.uint8)
+    return center_by_mass(np.asarray(Image.fromarray(box).resize(size, Image.Resampling.LANCZOS), dtype=np.float32))
 
 
 def synthetic_mnist(per_class: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
