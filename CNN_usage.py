@@ -221,6 +221,9 @@ def serve_command(argv: list[str]) -> int:
     """``python CNN_usage.py serve``: run the HTTP service (see digits/service.py) until SIGTERM or Ctrl-C."""
     import os
 
+    from digits.service import export_settings, settings_from_environment
+
+    settings = settings_from_environment()
     parser = argparse.ArgumentParser(
         prog="CNN_usage.py serve",
         description="Serve the digit reader over HTTP: POST /predict, GET /health, GET / (draw a digit), /docs.",
@@ -243,27 +246,23 @@ def serve_command(argv: list[str]) -> int:
     parser.add_argument(
         "--model",
         type=Path,
-        default=env("DIGITS_MODEL"),
+        default=settings["model_path"],
         help="a .tflite or .keras model (env DIGITS_MODEL; default: the one in models/)",
     )
     parser.add_argument(
         "--quantized",
         action="store_true",
-        default=env("DIGITS_QUANTIZED", "") in ("1", "true", "yes"),
+        default=settings["quantized"],
         help="use the int8 model (env DIGITS_QUANTIZED=1)",
     )
     parser.add_argument(
         "--max-body-bytes",
         type=int,
-        default=int(env("DIGITS_MAX_BODY_BYTES", str(5 * 1024 * 1024))),
+        default=settings["max_body_bytes"],
         help="larger request bodies get 413 (env DIGITS_MAX_BODY_BYTES; default: %(default)s)",
     )
     args = parser.parse_args(argv)
-    os.environ.update(
-        DIGITS_MODEL=str(args.model or ""),
-        DIGITS_QUANTIZED="1" if args.quantized else "",
-        DIGITS_MAX_BODY_BYTES=str(args.max_body_bytes),
-    )
+    export_settings(args.model, args.quantized, args.max_body_bytes)
     import uvicorn
 
     from digits.predict import load_predictor

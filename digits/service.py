@@ -158,9 +158,23 @@ async def image_from_request(request: Request) -> tuple[bytes, str]:
     return await request.body(), "body"
 
 
-def app_from_environment() -> FastAPI:
-    """Factory for uvicorn (one call per worker): settings from DIGITS_MODEL, DIGITS_QUANTIZED, DIGITS_MAX_BODY_BYTES."""
+def settings_from_environment() -> dict:
+    """The service's settings from DIGITS_MODEL, DIGITS_QUANTIZED and DIGITS_MAX_BODY_BYTES, with defaults."""
     model = os.environ.get(ENVIRONMENT["model"]) or None
-    quantized = os.environ.get(ENVIRONMENT["quantized"], "") in ("1", "true", "yes")
-    max_body = int(os.environ.get(ENVIRONMENT["max_body"], MAX_BODY_BYTES))
-    return create_app(Path(model) if model else None, quantized, max_body)
+    return {
+        "model_path": Path(model) if model else None,
+        "quantized": os.environ.get(ENVIRONMENT["quantized"], "") in ("1", "true", "yes"),
+        "max_body_bytes": int(os.environ.get(ENVIRONMENT["max_body"], MAX_BODY_BYTES)),
+    }
+
+
+def export_settings(model_path: Path | None, quantized: bool, max_body_bytes: int) -> None:
+    """Put the settings where each uvicorn worker's ``app_from_environment`` finds them."""
+    os.environ[ENVIRONMENT["model"]] = str(model_path or "")
+    os.environ[ENVIRONMENT["quantized"]] = "1" if quantized else ""
+    os.environ[ENVIRONMENT["max_body"]] = str(max_body_bytes)
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for uvicorn (one call per worker), configured by ``settings_from_environment``."""
+    return create_app(**settings_from_environment())
