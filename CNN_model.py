@@ -49,6 +49,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_false",
         help="train on the images as they are (default: random rotation, scale, shear, shift and stroke width)",
     )
+    parser.add_argument(
+        "--style-samples",
+        type=int,
+        default=defaults.style_samples,
+        metavar="N",
+        help="add N digits drawn in styles MNIST lacks (a 1 with flag and base, crossed 7, open 4, marker and "
+        "hollow strokes, tiny crops) to the training split; 0 for none",
+    )
     parser.add_argument("--dropout", type=float, default=defaults.dropout, help="dropout rate before the last layer")
     parser.add_argument(
         "--validation-fraction",
@@ -89,6 +97,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     args = parser.parse_args(argv)
     args.augment = getattr(args, "augment", True)
+    if args.style_samples < 0:
+        parser.error("--style-samples must be 0 or more")
     if args.epochs < 1 or args.batch_size < 1:
         parser.error("--epochs and --batch-size must be at least 1")
     if not 0 <= args.validation_fraction < 1:

@@ -82,24 +82,29 @@ def main() -> int:
         return to_grayscale(read_image(path)), settings
 
     # Single digits, per condition.
-    right, total, order = defaultdict(int), defaultdict(int), {}
+    right, right_once, total, order = defaultdict(int), defaultdict(int), defaultdict(int), {}
     timings = []
     for index in rng.choice(len(mnist.labels), args.singles, replace=False):
         gray, settings = photograph([index])
         try:
             frame = preprocess_digit(gray)
             digit = int(predict_arrays(predictor, frame[None]).argmax())
+            digit_once = int(predict_arrays(predictor, frame[None], tta=False).argmax())
         except NoDigitFound:
-            digit = None
+            digit = digit_once = None
         for position, bucket in enumerate(conditions(settings)):
             order.setdefault(bucket, position)
             total[bucket] += 1
             right[bucket] += digit == mnist.labels[index]
+            right_once[bucket] += digit_once == mnist.labels[index]
     buckets = sorted(total, key=lambda bucket: (order[bucket], bucket))
-    singles = [(bucket, total[bucket], f"{right[bucket] / total[bucket]:.2%}") for bucket in buckets]
+    singles = [
+        (bucket, total[bucket], f"{right[bucket] / total[bucket]:.2%}", f"{right_once[bucket] / total[bucket]:.2%}")
+        for bucket in buckets
+    ]
 
     # Whole numbers.
-    exact, by_length = 0, defaultdict(lambda: [0, 0])
+    exact, exact_once, by_length = 0, 0, defaultdict(lambda: [0, 0, 0])
     canvases = [(640, 480), (1024, 768), (800, 200), (480, 640)]
     for k in range(args.numbers):
         length = int(rng.integers(2, 11))
@@ -108,13 +113,17 @@ def main() -> int:
         truth = "".join(str(mnist.labels[i]) for i in indices)
         try:
             found = segment_number(gray, classify=lambda arrays: predict_arrays(predictor, arrays))
-            read = "".join(str(d) for d in predict_arrays(predictor, np.stack([f for _, f in found])).argmax(axis=1))
+            frames = np.stack([f for _, f in found])
+            read = "".join(str(d) for d in predict_arrays(predictor, frames).argmax(axis=1))
+            read_once = "".join(str(d) for d in predict_arrays(predictor, frames, tta=False).argmax(axis=1))
         except NoDigitFound:
-            read = ""
+            read = read_once = ""
         exact += read == truth
-        bucket = "2-4 digits" if length <= 4 else "5-7 digits" if length <= 7 else "8-10 digits"
-        by_length[bucket][0] += read == truth
-        by_length[bucket][1] += 1
+        exact_once += read_once == truth
+        counts = by_length[f"{length:2d} digits"]
+        counts[0] += read == truth
+        counts[1] += read_once == truth
+        counts[2] += 1
 
     # Preprocessing time of a 640x480 photo.
     photos = [photograph([i], (640, 480))[0] for i in rng.choice(len(mnist.labels), 50)]
@@ -127,24 +136,40 @@ def main() -> int:
                 pass
         timings.append((time.perf_counter() - started) / len(photos) * 1000)
 
+    # The network's time for one digit, read once or five times (test-time augmentation), in the same run.
+    frames = [preprocess_digit(gray) for gray in photos]
+    network_ms = {}
+    for tta in (False, True):
+        runs = []
+        for _ in range(5):
+            started = time.perf_counter()
+            for frame in frames:
+                predict_arrays(predictor, frame[None], tta=tta)
+            runs.append((time.perf_counter() - started) / len(frames) * 1000)
+        network_ms[tta] = float(np.median(runs))
+
     # MNIST itself: the preprocessing must not cost accuracy on images that are already MNIST-style.
-    plain = predict_arrays(predictor, mnist.images).argmax(axis=1)
+    plain = predict_arrays(predictor, mnist.images, tta=False).argmax(axis=1)
+    plain_tta = predict_arrays(predictor, mnist.images).argmax(axis=1)
     through = predict_arrays(predictor, np.stack([preprocess_digit(image) for image in mnist.images])).argmax(axis=1)
 
     print(
         f"Model: {predictor.path}; {args.singles} single-digit and {args.numbers} multi-digit photos, seed {args.seed}\n"
     )
-    print(table(singles, ("single digits: condition", "images", "accuracy")))
+    print(table(singles, ("single digits: condition", "images", "accuracy", "read once, no shifts")))
     print()
-    rows = [(bucket, n, f"{ok / n:.2%}") for bucket, (ok, n) in sorted(by_length.items())]
-    rows.append(("all", args.numbers, f"{exact / args.numbers:.2%}"))
-    print(table(rows, ("numbers", "images", "read exactly")))
+    rows = [(bucket, n, f"{ok / n:.2%}", f"{once / n:.2%}") for bucket, (ok, once, n) in sorted(by_length.items())]
+    rows.append(("all", args.numbers, f"{exact / args.numbers:.2%}", f"{exact_once / args.numbers:.2%}"))
+    print(table(rows, ("numbers", "images", "read exactly", "read once, no shifts")))
     print()
     print(
         table(
             [
                 ("preprocessing, 640x480 photo (median of 5 x 50)", f"{np.median(timings):.2f} ms"),
-                ("MNIST test accuracy, raw 28x28 input", f"{(plain == mnist.labels).mean():.2%}"),
+                ("network, one digit read once (median of 5 x 50)", f"{network_ms[False]:.2f} ms"),
+                ("network, one digit read 5 times, shifted, averaged (median of 5 x 50)", f"{network_ms[True]:.2f} ms"),
+                ("MNIST test accuracy, raw 28x28 input, read once", f"{(plain == mnist.labels).mean():.2%}"),
+                ("MNIST test accuracy, raw 28x28 input, with shifts", f"{(plain_tta == mnist.labels).mean():.2%}"),
                 ("MNIST test accuracy, through the preprocessing", f"{(through == mnist.labels).mean():.2%}"),
             ],
             ("measure", "value"),

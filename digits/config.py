@@ -20,4 +20,6 @@ class TrainingConfig:
     patience: int = 10
     validation_fraction: float = 0.1
     seed: int = 42
+    style_samples: int = 6000
+    """Digits drawn in handwriting styles MNIST lacks (``digits.styles``), added to the training split only."""
     quick: bool = False

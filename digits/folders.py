@@ -20,7 +20,7 @@ from digits.errors import DigitsError
 from digits.images import is_image_name, load_digit_array
 from digits.preprocess import NoDigitFound
 
-CACHE_FORMAT_VERSION = "2"  # bump whenever preprocessing changes what an image decodes to
+CACHE_FORMAT_VERSION = "3"  # bump whenever preprocessing changes what an image decodes to
 
 
 @dataclass

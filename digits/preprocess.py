@@ -36,14 +36,37 @@ STAGE_SIDE = 4 * DIGIT_BOX
 """Intermediate size (4x the final box) at which strokes are thickened before the final reduction."""
 MNIST_STROKE_AT_STAGE = 4 * 2.6
 """MNIST's typical stroke width (2.6 px in the 20 px box; median measured 3.0), at the intermediate size."""
+MARKER_EXCESS = 0.6
+"""Strokes wider than MNIST's by more than this share are thinned (markers), thinner ones are left as they are."""
+MAX_THINNING = 7
+"""Largest erosion (pixels at the intermediate size) used to thin a marker stroke; more would break loops."""
+POLARITY_MARGIN = 1.5
+"""The ink's departure from the paper must be this many times the opposite one to decide polarity by itself."""
 MIN_CONTRAST = 24.0
 """Ink must stand out from the paper by this many grey levels (of 255), or the image has no digit."""
 LINE_SPAN = 0.7
 """A thin band inked over this share of the image's width (or height), edge to edge, is a ruled line or a border."""
+MIN_INK_PIXELS = 4
+"""A digit has at least this many ink pixels (of the user's image, or of the reduced copy); fewer are specks."""
 SPECK_FRACTION = 0.06
 """Components smaller than this share of the largest one are noise."""
 BACKGROUND_GRID = 8
 """Cells per side of the grid on which the paper's level and gradient are estimated."""
+SMALL_SIDE = 64
+"""Images whose longer side is under this (tight crops of 8x8 or 16x16, thumbnails) are upscaled first..."""
+UPSCALED_SIDE = 128
+"""...to this longer side, smoothly, so the grid, line and stroke analysis have pixels to work with."""
+TINY_PAPER_PERCENTILE = 5
+"""In a tiny crop, the paper level is this percentile of the ink-up image: at least its corners are paper."""
+MNIST_BOX_SIDES = (17, 21)
+"""An MNIST digit's ink box has its longer side in this range (measured: 20 px for 99.9% of the test set)."""
+MNIST_INK_LEVEL = 40
+"""Grey level above which a pixel of a light-on-dark 28x28 image counts as ink, for measuring its box."""
+MNIST_CENTRE_TOLERANCE = 1.25
+"""An MNIST digit's centre of mass is within this many pixels of the frame's centre (measured: within 0.6)."""
+BIMODAL_SEPARATION = 3.5
+"""Ink and paper whose grey levels are this many pooled standard deviations apart are two clear classes: the
+paper's noise is then measured on the paper class alone, so a crop that is half ink is not called blank."""
 
 
 class NoDigitFound(ValueError):
@@ -80,11 +103,79 @@ class Box:
 
 
 def is_mnist_style(gray: np.ndarray) -> bool:
-    """True for a 28x28 image whose border is dark, i.e. already a light digit on black as MNIST is."""
+    """True only for what the network was trained on: a 28x28 light digit on black whose ink box has its longer
+    side near 20 px and whose centre of mass is at the centre. Any other 28x28 image (a small, off-centre or
+    frame-filling digit, a canvas export, a crop from another tool) is normalised like every other image."""
     if gray.shape != (IMAGE_SIZE, IMAGE_SIZE):
         return False
     border = np.concatenate([gray[:2].ravel(), gray[-2:].ravel(), gray[:, :2].ravel(), gray[:, -2:].ravel()])
-    return float(np.median(border)) < 60 and float(gray.max()) > float(np.median(border)) + MIN_CONTRAST
+    if float(np.median(border)) >= 60 or float(gray.max()) <= float(np.median(border)) + MIN_CONTRAST:
+        return False
+    rows = np.flatnonzero(gray.max(axis=1) > MNIST_INK_LEVEL)
+    cols = np.flatnonzero(gray.max(axis=0) > MNIST_INK_LEVEL)
+    if len(rows) == 0:
+        return False
+    longer = max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1)
+    if not MNIST_BOX_SIDES[0] <= longer <= MNIST_BOX_SIDES[1] or rows[-1] - rows[0] + 1 > MNIST_BOX_SIDES[1]:
+        return False
+    if cols[-1] - cols[0] + 1 > MNIST_BOX_SIDES[1]:
+        return False
+    weights = gray.astype(np.float64)
+    ys, xs = np.indices(gray.shape)
+    centre = (IMAGE_SIZE - 1) / 2 + 0.25  # MNIST centres on the pixel grid's (14, 14) corner, not 13.5
+    total = weights.sum()
+    return (
+        abs((ys * weights).sum() / total - centre) <= MNIST_CENTRE_TOLERANCE
+        and abs((xs * weights).sum() / total - centre) <= MNIST_CENTRE_TOLERANCE
+    )
+
+
+def upscale_small(gray: np.ndarray) -> tuple[np.ndarray, float]:
+    """A tiny image (longer side under ``SMALL_SIDE``) smoothly enlarged to ``UPSCALED_SIDE``, and the factor;
+    other images as they are (factor 1)."""
+    height, width = gray.shape
+    if max(height, width) >= SMALL_SIDE:
+        return gray, 1.0
+    factor = UPSCALED_SIDE / max(height, width)
+    size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    return np.asarray(Image.fromarray(gray).resize(size, Image.Resampling.BICUBIC), dtype=np.uint8), factor
+
+
+def paper_noise_floor(residual: np.ndarray) -> float:
+    """The grey level (ink up, paper about 0) under which a pixel is paper or its noise.
+
+    The paper is normally most of the image: its median plus three robust standard deviations. When the image
+    splits into two clearly separate classes (Otsu), the paper's statistics come from the darker class alone,
+    so a tight crop whose ink covers half the frame still has its paper measured on paper.
+    """
+    sample = residual[::2, ::2] if residual.size >= 4096 else residual
+    values = sample.ravel()
+    low_class = otsu_low_class(values)
+    paper = np.clip(values if low_class is None else low_class, 0, None)
+    median = float(np.median(paper))
+    spread = 1.4826 * float(np.median(np.abs(paper - median)))
+    return median + 3 * spread
+
+
+def otsu_low_class(values: np.ndarray) -> np.ndarray | None:
+    """The darker class of an Otsu split of ``values``, or None when the two classes are not clearly apart."""
+    histogram, edges = np.histogram(values, bins=64)
+    centres = (edges[:-1] + edges[1:]) / 2
+    weight_low = np.cumsum(histogram)
+    weight_high = weight_low[-1] - weight_low
+    sum_low = np.cumsum(histogram * centres)
+    mean_low = sum_low / np.maximum(weight_low, 1)
+    mean_high = (sum_low[-1] - sum_low) / np.maximum(weight_high, 1)
+    between = weight_low * weight_high * (mean_low - mean_high) ** 2
+    split = int(np.argmax(between[:-1]))
+    threshold = edges[split + 1]
+    low, high = values[values < threshold], values[values >= threshold]
+    if len(low) < 8 or len(high) < 8:
+        return None
+    pooled = np.sqrt((low.var() * len(low) + high.var() * len(high)) / len(values))
+    if pooled == 0 or (high.mean() - low.mean()) / pooled < BIMODAL_SEPARATION:
+        return None
+    return low
 
 
 def reduce_to(gray: np.ndarray, side: int) -> tuple[np.ndarray, float, float]:
@@ -145,7 +236,21 @@ def ink_is_dark(work: np.ndarray) -> bool:
         + coefficients[2] * (np.arange(height) / height)[:, None]
     )
     residual = box_mean3(work - plane)
-    return -float(residual.min()) > float(residual.max())
+    down, up = -float(residual.min()), float(residual.max())
+    if max(down, up) > POLARITY_MARGIN * min(down, up):
+        return down > up
+    # As far above as below: a tight crop whose border is half ink (a bold 0 touching all four sides). Its
+    # corners are the likeliest paper: darker corners than the image's mean mean light ink on dark paper.
+    patch = max(1, min(height, width) // 8)
+    corners = np.concatenate(
+        [
+            work[:patch, :patch].ravel(),
+            work[:patch, -patch:].ravel(),
+            work[-patch:, :patch].ravel(),
+            work[-patch:, -patch:].ravel(),
+        ]
+    )
+    return float(np.median(corners)) > float(work.mean())
 
 
 def background_grid(ink_up: np.ndarray) -> np.ndarray:
@@ -274,21 +379,24 @@ class InkAnalysis:
     factor_y: float
 
 
-def analyse(gray: np.ndarray, work_side: int, bridge: int = 1) -> InkAnalysis:
+def analyse(gray: np.ndarray, work_side: int, bridge: int = 1, upscaled: float = 1.0) -> InkAnalysis:
     """Find the ink in a reduced copy of ``gray``; raise NoDigitFound when nothing stands out from the paper.
 
     ``bridge`` (odd) grows the ink mask before labelling, so strokes broken by a gap of up to ``bridge - 1``
-    pixels count as one component.
+    pixels count as one component. ``upscaled`` is how much ``gray`` was enlarged from the user's image, so a
+    speck is judged by its size in the user's pixels.
     """
     work, factor_x, factor_y = reduce_to(gray, work_side)
     dark_ink = ink_is_dark(work)
     ink_up = 255.0 - work if dark_ink else work
     grid = background_grid(ink_up)
-    corrected = np.clip(ink_up - interpolate_grid(grid, work.shape, Box(0, 0, work.shape[1], work.shape[0])), 0, None)
-    sample = corrected[::2, ::2]  # the paper's noise level, from a quarter of the pixels (it is most of them)
-    median = float(np.median(sample))
-    spread = 1.4826 * float(np.median(np.abs(sample - median)))
-    floor = median + 3 * spread
+    if upscaled > 1:
+        # A tiny crop has no lighting gradient to speak of, and a bold digit may leave no paper in most cells:
+        # its paper is one level, that of its darkest part (a crop always keeps some paper, e.g. its corners).
+        grid = np.full(grid.shape, np.percentile(ink_up, TINY_PAPER_PERCENTILE), np.float32)
+    residual = ink_up - interpolate_grid(grid, work.shape, Box(0, 0, work.shape[1], work.shape[0]))
+    corrected = np.clip(residual, 0, None)
+    floor = paper_noise_floor(residual)
     peak = float(box_mean3(corrected).max())  # a 3x3 mean, so single noisy pixels do not count as ink
     if peak - floor < MIN_CONTRAST:
         raise NoDigitFound("nothing stands out from the background")
@@ -303,7 +411,8 @@ def analyse(gray: np.ndarray, work_side: int, bridge: int = 1) -> InkAnalysis:
     largest = max(part.area for part in parts)
     min_area = max(2, SPECK_FRACTION * largest) if largest >= 8 else 2
     kept = [part for part in parts if part.area >= min_area]
-    if largest < 4:
+    work_per_source_pixel = (upscaled / factor_x) * (upscaled / factor_y)
+    if largest < MIN_INK_PIXELS * max(1.0, work_per_source_pixel):
         raise NoDigitFound("only specks of noise")
     return InkAnalysis(dark_ink, grid, floor, peak, labels, kept, factor_x, factor_y)
 
@@ -408,8 +517,8 @@ def to_mnist_frame(ink: np.ndarray) -> np.ndarray:
         size = min(15, int(2 * round(abs(change) / 2) + 1))
         if change > 0 and size >= 3:
             stage_array = square_filter(stage_array, size, np.maximum)
-        elif change < -MNIST_STROKE_AT_STAGE * 0.6 and size >= 3:
-            stage_array = square_filter(stage_array, min(size, 7), np.minimum)
+        elif change < -MNIST_STROKE_AT_STAGE * MARKER_EXCESS and size >= 3:
+            stage_array = square_filter(stage_array, min(size, MAX_THINNING), np.minimum)
     box_scale = DIGIT_BOX / STAGE_SIDE
     small_size = (max(1, round(stage_size[0] * box_scale)), max(1, round(stage_size[1] * box_scale)))
     small = np.asarray(
@@ -441,7 +550,8 @@ def preprocess_digit(gray: np.ndarray) -> np.ndarray:
     """
     if is_mnist_style(gray):
         return gray
-    analysis = analyse(gray, WORK_SIDE)
+    gray, upscaled = upscale_small(gray)
+    analysis = analyse(gray, WORK_SIDE, upscaled=upscaled)
     return to_mnist_frame(ink_crop(gray, analysis, digit_group(analysis.components)))
 
 
@@ -502,7 +612,8 @@ def segment_number(gray: np.ndarray, classify=None) -> list[tuple[Box, np.ndarra
     ones, ``classify`` (uint8 (N, 28, 28) -> probabilities (N, 10)) decides: the reading whose least confident
     digit is most confident wins; without it, the width alone decides.
     """
-    analysis = analyse(gray, NUMBER_WORK_SIDE, bridge=3)
+    gray, upscaled = upscale_small(gray)
+    analysis = analyse(gray, NUMBER_WORK_SIDE, bridge=3, upscaled=upscaled)
     groups = group_into_digits(analysis.components)
     line_height = int(np.percentile([union_box(g).height for g in groups], 75))
     digits = []

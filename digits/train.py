@@ -48,6 +48,7 @@ from digits.tfimport import keras, native_stderr_silenced, tf
 QUICK_TRAIN_IMAGES = 2000
 QUICK_TEST_IMAGES = 500
 QUICK_EPOCHS = 2
+QUICK_STYLE_SAMPLES = 200
 CALIBRATION_IMAGES = 500
 
 
@@ -84,6 +85,16 @@ def subsample(data: LabelledImages, count: int, seed: int) -> LabelledImages:
 def quick_subset(training: LabelledImages, testing: LabelledImages, seed: int) -> tuple[LabelledImages, LabelledImages]:
     """The few thousand images a ``--quick`` smoke run trains and tests on."""
     return subsample(training, QUICK_TRAIN_IMAGES, seed), subsample(testing, QUICK_TEST_IMAGES, seed)
+
+
+def with_style_samples(images: np.ndarray, labels: np.ndarray, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The training images plus ``count`` digits drawn in styles MNIST lacks (``digits.styles``), seeded."""
+    if count <= 0:
+        return images, labels
+    from digits.styles import style_samples
+
+    extra_images, extra_labels = style_samples(count, seed)
+    return np.concatenate([images, extra_images]), np.concatenate([labels, extra_labels])
 
 
 def make_dataset(
@@ -126,9 +137,11 @@ def train(
     if config.quick:
         epochs = min(epochs, QUICK_EPOCHS)
     train_index, val_index = split_validation(training, config.validation_fraction, config.seed)
-    train_ds = make_dataset(
-        training.images[train_index], training.labels[train_index], config.batch_size, config.seed, config.augment
+    style_count = min(config.style_samples, QUICK_STYLE_SAMPLES) if config.quick else config.style_samples
+    train_images, train_labels = with_style_samples(
+        training.images[train_index], training.labels[train_index], style_count, config.seed
     )
+    train_ds = make_dataset(train_images, train_labels, config.batch_size, config.seed, config.augment)
     val_ds = (
         make_dataset(training.images[val_index], training.labels[val_index], config.batch_size)
         if len(val_index)
@@ -137,7 +150,7 @@ def train(
     test_ds = make_dataset(testing.images, testing.labels, config.batch_size)
 
     model = build_model(config.dropout)
-    steps_per_epoch = int(np.ceil(len(train_index) / config.batch_size))
+    steps_per_epoch = int(np.ceil(len(train_labels) / config.batch_size))
     warmup = steps_per_epoch * min(config.warmup_epochs, max(0, epochs - 1))
     schedule = keras.optimizers.schedules.CosineDecay(
         0.0 if warmup else config.learning_rate,

@@ -68,6 +68,8 @@ def trained_model_dir(synthetic_dataset, tmp_path_factory) -> Path:
         "0.003",
         "--validation-fraction",
         "0.1",
+        "--style-samples",
+        "100",
     )
     assert result.returncode == 0, result.stderr
     return output

