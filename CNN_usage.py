@@ -221,9 +221,10 @@ def serve_command(argv: list[str]) -> int:
     """``python CNN_usage.py serve``: run the HTTP service (see digits/service.py) until SIGTERM or Ctrl-C."""
     import os
 
-    from digits.service import export_settings, settings_from_environment
+    from digits.service import env_int, export_settings, settings_from_environment
 
     settings = settings_from_environment()
+    port, workers = env_int("DIGITS_PORT", 8000, minimum=0), env_int("DIGITS_WORKERS", 1)
     parser = argparse.ArgumentParser(
         prog="CNN_usage.py serve",
         description="Serve the digit reader over HTTP: POST /predict, GET /health, GET / (draw a digit), /docs.",
@@ -235,12 +236,12 @@ def serve_command(argv: list[str]) -> int:
         help="address to listen on (env DIGITS_HOST; default: %(default)s)",
     )
     parser.add_argument(
-        "--port", type=int, default=int(env("DIGITS_PORT", "8000")), help="port (env DIGITS_PORT; default: %(default)s)"
+        "--port", type=int, default=port, help="port (env DIGITS_PORT; default: %(default)s)"
     )
     parser.add_argument(
         "--workers",
         type=int,
-        default=int(env("DIGITS_WORKERS", "1")),
+        default=workers,
         help="worker processes (env DIGITS_WORKERS; default: %(default)s)",
     )
     parser.add_argument(
@@ -251,9 +252,9 @@ def serve_command(argv: list[str]) -> int:
     )
     parser.add_argument(
         "--quantized",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
         default=settings["quantized"],
-        help="use the int8 model (env DIGITS_QUANTIZED=1)",
+        help="use the int8 model (env DIGITS_QUANTIZED=1; --no-quantized overrides the environment)",
     )
     parser.add_argument(
         "--max-body-bytes",
@@ -261,8 +262,17 @@ def serve_command(argv: list[str]) -> int:
         default=settings["max_body_bytes"],
         help="larger request bodies get 413 (env DIGITS_MAX_BODY_BYTES; default: %(default)s)",
     )
+    parser.add_argument(
+        "--max-in-flight",
+        type=int,
+        default=settings["max_in_flight"],
+        help="images read at once per worker, bounding its memory; more requests wait, then get 503 "
+        "(env DIGITS_MAX_IN_FLIGHT; default: %(default)s)",
+    )
     args = parser.parse_args(argv)
-    export_settings(args.model, args.quantized, args.max_body_bytes)
+    if args.max_body_bytes < 1 or args.max_in_flight < 1 or args.workers < 1:
+        parser.error("--max-body-bytes, --max-in-flight and --workers must be at least 1")
+    export_settings(args.model, args.quantized, args.max_body_bytes, args.max_in_flight)
     import uvicorn
 
     from digits.predict import load_predictor

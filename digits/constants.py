@@ -25,6 +25,10 @@ DEFAULT_MIN_CONFIDENCE = 0.7
 MAX_IMAGE_PIXELS = 64_000_000
 """Largest image (width x height) we agree to decode; larger files are refused as decompression bombs."""
 
+ANALYSIS_MAX_SIDE = 2048
+"""Images with a longer side over this are decoded at reduced size (JPEG draft mode) or reduced right after
+decoding: reading a digit never needs more, and memory and time per image stay bounded."""
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
 MODELS_DIR = PROJECT_ROOT / "models"

