@@ -235,9 +235,7 @@ def serve_command(argv: list[str]) -> int:
         default=env("DIGITS_HOST", "127.0.0.1"),
         help="address to listen on (env DIGITS_HOST; default: %(default)s)",
     )
-    parser.add_argument(
-        "--port", type=int, default=port, help="port (env DIGITS_PORT; default: %(default)s)"
-    )
+    parser.add_argument("--port", type=int, default=port, help="port (env DIGITS_PORT; default: %(default)s)")
     parser.add_argument(
         "--workers",
         type=int,

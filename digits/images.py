@@ -128,12 +128,13 @@ def _decode(source, name: str, size: int | None, finish):
     too_large = f"{name}: image too large to decode safely (limit {MAX_IMAGE_PIXELS:,} pixels); refused as a possible decompression bomb"
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            opened = Image.open(source)
-        with opened as image:
-            if image.width * image.height > MAX_IMAGE_PIXELS:
-                raise DigitsError(too_large.replace("(limit", f"({image.width}x{image.height}, limit"))
-            return finish(image)
+            # Decoder plugins warn about what they skip in a damaged file (bad EXIF, oversized tags): the image
+            # is still read, and the user's output stays one line per file.
+            warnings.simplefilter("ignore")
+            with Image.open(source) as image:
+                if image.width * image.height > MAX_IMAGE_PIXELS:
+                    raise DigitsError(too_large.replace("(limit", f"({image.width}x{image.height}, limit"))
+                return finish(image)
     except DigitsError:
         raise
     except Image.DecompressionBombError:

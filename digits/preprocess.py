@@ -669,7 +669,9 @@ def segment_number(gray: np.ndarray, classify=None) -> list[tuple[Box, np.ndarra
     gray, upscaled = upscale_small(gray)
     analysis = analyse(gray, NUMBER_WORK_SIDE, bridge=3, upscaled=upscaled)
     if len(analysis.components) > MAX_NUMBER_PARTS:
-        raise TooManyDigits(f"more than {MAX_DIGITS} digits ({len(analysis.components)} separate marks); not one number")
+        raise TooManyDigits(
+            f"more than {MAX_DIGITS} digits ({len(analysis.components)} separate marks); not one number"
+        )
     groups = group_into_digits(analysis.components)
     if len(groups) > MAX_DIGITS:
         raise TooManyDigits(f"more than {MAX_DIGITS} digits ({len(groups)} digit-sized marks); not one number")

@@ -133,6 +133,7 @@ def train(
     """
     started = time.perf_counter()
     keras.utils.set_random_seed(config.seed)
+    tf.config.experimental.enable_op_determinism()  # same seed, same weights, whatever the thread timing
     epochs = config.epochs
     if config.quick:
         epochs = min(epochs, QUICK_EPOCHS)

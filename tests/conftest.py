@@ -15,6 +15,15 @@ from digits.constants import CLASS_NAMES
 from digits.synthetic import synthetic_mnist
 
 ROOT = Path(__file__).resolve().parent.parent
+REQUIRE_ALL = "DIGITS_REQUIRE_ALL_TESTS"
+"""Set by .ci/run: a test that would be skipped for a missing tool fails instead, so CI cannot skip silently."""
+
+
+def skip_or_fail(reason: str, allow_module_level: bool = False):
+    """Skip with ``reason``, or fail with it where ``DIGITS_REQUIRE_ALL_TESTS=1`` says every test must run."""
+    if os.environ.get(REQUIRE_ALL) == "1":
+        pytest.fail(f"{reason} (and {REQUIRE_ALL}=1 says this test must run)", pytrace=False)
+    pytest.skip(reason, allow_module_level=allow_module_level)
 
 
 def write_labelled_folder(root: Path, images: np.ndarray, labels: np.ndarray, extension: str = ".png") -> Path:

@@ -5,12 +5,16 @@ import signal
 
 import pytest
 
+from tests.conftest import skip_or_fail
 from tests.test_service import free_port, start_server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (requirements-dev.txt)")
+try:
+    import playwright.sync_api as playwright
+except ImportError:
+    skip_or_fail("playwright is not installed (requirements-dev.txt)", allow_module_level=True)
 if CHROMIUM is None:
-    pytest.skip(
+    skip_or_fail(
         "no Chromium on this machine (Debian package 'chromium'); browser test not run", allow_module_level=True
     )
 

@@ -13,7 +13,7 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import ROOT, run_script
+from tests.conftest import ROOT, run_script, skip_or_fail
 from tests.test_service import free_port
 
 IMAGE = "digits-test:latest"
@@ -30,14 +30,14 @@ def docker(*args: str, timeout: float = 600, check: bool = True) -> subprocess.C
 @pytest.fixture(scope="module")
 def image():
     if shutil.which("docker") is None:
-        pytest.skip("no docker command on PATH: container not tested")
+        skip_or_fail("no docker command on PATH: container not tested")
     try:
         built = docker("build", "-t", IMAGE, ".", check=False)
     except subprocess.TimeoutExpired:
-        pytest.skip("docker build took over 10 minutes: container not tested")
+        skip_or_fail("docker build took over 10 minutes: container not tested")
     if built.returncode != 0:
         if "Cannot connect" in built.stderr or "daemon" in built.stderr or "not supported" in built.stderr:
-            pytest.skip(f"no container engine can run here: {built.stderr.strip().splitlines()[-1]}")
+            skip_or_fail(f"no container engine can run here: {built.stderr.strip().splitlines()[-1]}")
         pytest.fail(f"docker build failed:\n{built.stderr[-3000:]}")
     return IMAGE
 

