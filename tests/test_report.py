@@ -74,7 +74,7 @@ def test_min_confidence_separates_wrong_answers_from_right_ones():
     probabilities[np.arange(180), labels[:180]] = right_confidence
     probabilities[np.arange(180, 200), (labels[180:] + 1) % 10] = wrong_confidence
     choice = choose_min_confidence(probabilities, labels)
-    assert 0.6 < choice["min_confidence"] <= 0.9
+    assert 0.6 <= choice["min_confidence"] <= 0.9
     assert choice["wrong_flagged"] == 1.0 and choice["right_flagged"] == 0.0
 
 
