@@ -9,13 +9,19 @@ naming the problem; a blank image is not an error (``"digit": null``). OpenAPI a
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
+import threading
+import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from fastapi import FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
+from PIL import Image
+from starlette.requests import ClientDisconnect
 
 from digits import __version__
 from digits.errors import DigitsError
@@ -24,7 +30,12 @@ from digits.predict import Prediction, default_min_confidence, load_predictor, p
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_IN_FLIGHT = 4
-"""Images read at once by one worker: enough to keep its threads busy, few enough to bound its memory."""
+"""Images up to ``HEAVY_PIXELS`` read at once by one worker: enough to keep its threads busy, few enough to bound
+its memory (about 30 MB each at most)."""
+HEAVY_PIXELS = 4_000_000
+"""Images over this many pixels are decoded one at a time per worker, at background priority (``nice``)."""
+HEAVY_NICENESS = 10
+"""How much lower the heavy-image thread runs: the kernel then gives small requests about ten times its share."""
 QUEUE_WAIT_SECONDS = 10.0
 """How long a request waits for a turn before the answer is 503 (busy) with Retry-After."""
 PAGE = Path(__file__).with_name("static") / "index.html"
@@ -117,11 +128,14 @@ def create_app(
 ) -> FastAPI:
     """The service, with its model loaded (the committed one by default).
 
-    At most ``max_in_flight`` images are read at once per worker (bounding its memory, see README); further
-    requests wait up to ``QUEUE_WAIT_SECONDS`` for a turn, then get 503 with ``Retry-After``.
+    At most ``max_in_flight`` images, and one image over ``HEAVY_PIXELS`` besides, are read at once per worker
+    (bounding its memory, see README); further requests wait up to ``QUEUE_WAIT_SECONDS`` for a turn, then get
+    503 with ``Retry-After``. Heavy images are decoded at background priority, so small ones keep their latency.
     """
     predictor = load_predictor(model_path, quantized, threads=1)
     in_flight = asyncio.Semaphore(max_in_flight)
+    heavy_slots = asyncio.Semaphore(1)  # images over HEAVY_PIXELS: one at a time, the memory hogs
+    heavy_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="heavy-image", initializer=lower_priority)
     threshold = default_min_confidence(predictor.path)
     app = FastAPI(
         title="Handwritten digit reader",
@@ -149,19 +163,24 @@ def create_app(
     async def predict(
         request: Request, number: bool = Query(False, description="read all the digits of a number written in one line")
     ) -> dict:
+        data, name = await image_from_request(request)
+        heavy = declared_pixels(data) > HEAVY_PIXELS
+        slots = heavy_slots if heavy else in_flight
         try:
-            await asyncio.wait_for(in_flight.acquire(), timeout=QUEUE_WAIT_SECONDS)
+            await asyncio.wait_for(slots.acquire(), timeout=QUEUE_WAIT_SECONDS)
         except TimeoutError:
+            what = "a very large image is" if heavy else f"{max_in_flight} images are"
             return JSONResponse(
-                {"error": f"busy: {max_in_flight} images already being read by this worker; try again shortly"},
+                {"error": f"busy: {what} already being read by this worker; try again shortly"},
                 status_code=503,
                 headers={"Retry-After": "1"},
             )
         try:
-            data, name = await image_from_request(request)
+            if heavy:  # decoded and read entirely by the background-priority thread
+                return await asyncio.wrap_future(heavy_pool.submit(answer, data, name, number))
             return await run_in_threadpool(answer, data, name, number)
         finally:
-            in_flight.release()
+            slots.release()
 
     def answer(data: bytes, name: str, number: bool) -> dict:
         """Decode, preprocess and predict in one worker thread (one hop off the event loop per request)."""
@@ -184,15 +203,37 @@ def create_app(
     return app
 
 
+def declared_pixels(data: bytes) -> int:
+    """Width x height an image declares in its header (0 when it has none): read without decoding pixels."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(io.BytesIO(data)) as image:
+                return image.width * image.height
+    except Exception:  # not an image, or a header Pillow refuses: the decoder will name the problem
+        return 0
+
+
+def lower_priority() -> None:
+    """Run this thread at background priority (Linux: threads have their own nice value); ignored elsewhere."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HEAVY_NICENESS)
+    except (AttributeError, OSError):
+        pass
+
+
 async def image_from_request(request: Request) -> tuple[bytes, str]:
     """The uploaded image's bytes and a name for errors: the multipart ``file`` field, or the raw body."""
-    if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        form = await request.form()
-        upload = form.get("file")
-        if upload is None or isinstance(upload, str):
-            raise DigitsError("upload: the multipart form has no file field named 'file'")
-        return await upload.read(), upload.filename or "upload"
-    return await request.body(), "body"
+    try:
+        if request.headers.get("content-type", "").startswith("multipart/form-data"):
+            form = await request.form()
+            upload = form.get("file")
+            if upload is None or isinstance(upload, str):
+                raise DigitsError("upload: the multipart form has no file field named 'file'")
+            return await upload.read(), upload.filename or "upload"
+        return await request.body(), "body"
+    except ClientDisconnect:  # the client left before sending its whole body: nothing to answer, nothing to log
+        raise DigitsError("body: the client disconnected before sending the whole image") from None
 
 
 def env_int(name: str, default: int, minimum: int = 1) -> int:
