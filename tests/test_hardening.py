@@ -189,3 +189,36 @@ async def post(app, body: bytes, url: str = "/predict") -> httpx.Response:
 def test_read_gray_bytes_names_the_upload():
     with pytest.raises(DigitsError, match="^body: "):
         read_gray_bytes(b"GIF89a" + b"\x00" * 20, "body")
+
+
+def test_a_huge_image_in_flight_does_not_hold_up_small_ones(monkeypatch):
+    import digits.service as service
+
+    real = service.read_gray_bytes
+    finished = []
+
+    def tracked(data, name):
+        huge = service.declared_pixels(data) > service.HEAVY_PIXELS
+        if huge:  # decoding a really huge image takes a while
+            time.sleep(1.5)
+        result = real(data, name)
+        finished.append("huge" if huge else "small")
+        return result
+
+    monkeypatch.setattr(service, "read_gray_bytes", tracked)
+    app = service.create_app(max_in_flight=1)
+    buffer = io.BytesIO()
+    Image.new("L", (3000, 2000), 255).save(buffer, format="PNG")  # 6 megapixels (a few KB), over HEAVY_PIXELS
+    huge, small = buffer.getvalue(), (SAMPLES / "7.jpg").read_bytes()
+
+    async def mixed():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=30) as client:
+            first = asyncio.create_task(client.post("/predict", content=huge))
+            await asyncio.sleep(0.2)
+            rest = await asyncio.gather(*(client.post("/predict", content=small) for _ in range(3)))
+            return [await first, *rest]
+
+    responses = asyncio.run(mixed())
+    assert [response.status_code for response in responses] == [200, 200, 200, 200]
+    assert finished == ["small", "small", "small", "huge"]  # the small ones did not wait for the huge one
