@@ -12,9 +12,9 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from digits.config import TrainingConfig
 from digits.constants import DATA_DIR, EXAMPLE_RESULTS_FILE, MODELS_DIR
 from digits.errors import DigitsError
+from digits.training.config import TrainingConfig
 
 QUICK_OUTPUT_DIR = Path("runs/quick")
 
@@ -126,7 +126,7 @@ def output_paths(args: argparse.Namespace) -> tuple[Path, Path]:
 def prepare_data(data_dir: Path | None):
     """Step 1: find (or create) the training and testing folders and decode them, once, into arrays."""
     from digits.folders import find_split_folders, load_labelled_folder
-    from digits.mnist import prepare_mnist_folders
+    from digits.training.mnist import prepare_mnist_folders
 
     if data_dir is None:
         prepare_mnist_folders(DATA_DIR)
@@ -148,14 +148,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         if args.prepare_data_only:
-            from digits.mnist import prepare_mnist_folders
+            from digits.training.mnist import prepare_mnist_folders
 
             for folder in prepare_mnist_folders(args.data_dir or DATA_DIR):
                 print(folder)
             return 0
         training, testing = prepare_data(args.data_dir)
 
-        from digits.train import quick_subset, save_run, summary_lines, train
+        from digits.training.train import quick_subset, save_run, summary_lines, train
 
         config = TrainingConfig(**{f.name: getattr(args, f.name) for f in fields(TrainingConfig)})
         if config.quick:

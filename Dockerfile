@@ -3,6 +3,11 @@
 #   docker run --rm -v "$PWD:/in:ro" digits /in/digit.jpg         same output and flags as CNN_usage.py
 #   docker run --rm -p 8000:8000 digits serve                     HTTP service (POST /predict, GET /, /docs)
 #   docker build --target train -t digits-train .                  TensorFlow too, to train in a container
+# The package without its training subpackage: the inference image ships no training code.
+FROM python:3.11-slim AS inference-source
+COPY digits/ /src/digits/
+RUN rm -rf /src/digits/training
+
 FROM python:3.11-slim AS inference
 
 ARG VERSION=1.0.0
@@ -25,7 +30,7 @@ RUN pip install --no-cache-dir -r requirements-inference.txt \
  && useradd --create-home --uid 10001 --shell /usr/sbin/nologin digits
 
 COPY CNN_usage.py ./
-COPY digits/ ./digits/
+COPY --from=inference-source /src/digits/ ./digits/
 COPY models/digits_cnn.tflite models/digits_cnn_int8.tflite models/digits_cnn.json ./models/
 
 USER digits
@@ -43,6 +48,7 @@ WORKDIR /app
 COPY requirements.txt ./
 RUN pip install --no-cache-dir -r requirements.txt
 COPY CNN_model.py ./
+COPY digits/training/ ./digits/training/
 RUN mkdir -p data && chown -R digits /app/data /app/models
 USER digits
 ENTRYPOINT ["python", "/app/CNN_model.py"]

@@ -2,7 +2,7 @@
 """How well CNN_usage.py reads photo- and scan-like images, and how fast it preprocesses them (run by hand).
 
 Handwritten digits from the MNIST test set (real handwriting, never trained on) are written onto synthetic
-paper with ``digits.synthetic``: dark ink on light paper, random position, size, rotation, pen width, lighting
+paper with ``tests.synthetic``: dark ink on light paper, random position, size, rotation, pen width, lighting
 gradient, noise, blur, JPEG quality, RGB / L / RGBA, EXIF rotation, ruled lines. Prints Markdown tables:
 single-digit accuracy per condition, multi-digit numbers read exactly, the preprocessing time of a 640x480
 photo (median of repeated runs), and MNIST test accuracy with and without the preprocessing.
@@ -26,10 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from digits.constants import DATA_DIR  # noqa: E402
 from digits.folders import load_labelled_folder  # noqa: E402
 from digits.images import read_image, to_grayscale  # noqa: E402
-from digits.mnist import mnist_folders  # noqa: E402
 from digits.predict import load_predictor, predict_arrays  # noqa: E402
 from digits.preprocess import NoDigitFound, preprocess_digit, segment_number  # noqa: E402
-from digits.synthetic import photo_of_digits, random_settings, save_photo  # noqa: E402
+from digits.training.mnist import mnist_folders  # noqa: E402
+from tests.synthetic import photo_of_digits, random_settings, save_photo  # noqa: E402
 
 
 def conditions(settings) -> list[str]:

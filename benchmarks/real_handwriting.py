@@ -14,7 +14,7 @@ wheel, then the member read from it), cached under ``.cache/real_handwriting/`` 
 
 Each image collection is read as it comes (a tight crop, light ink on black, the digit filling the frame), as a
 scanner would give it (dark ink on white paper, upscaled, with a margin, a little noise), and as a photo (written
-onto synthetic paper by ``digits.synthetic`` with the conditions of ``benchmarks/photos.py``). The pen tracks
+onto synthetic paper by ``tests.synthetic`` with the conditions of ``benchmarks/photos.py``). The pen tracks
 are drawn as a user draws with a mouse: a smooth round-capped line on a small white canvas (the drawing page's
 280x280 with an 18 px pen, and a 96x96 canvas with a 6 px pen). Every image goes through exactly what the CLI
 does with an image (``digits.predict.predict_gray``). Prints a Markdown table: accuracy (a "no digit found"
@@ -45,7 +45,7 @@ from digits.constants import CACHE_DIR_NAME, PROJECT_ROOT  # noqa: E402
 from digits.errors import DigitsError  # noqa: E402
 from digits.images import to_grayscale  # noqa: E402
 from digits.predict import load_predictor, predict_gray  # noqa: E402
-from digits.synthetic import photo_of_digits, random_settings  # noqa: E402
+from tests.synthetic import photo_of_digits, random_settings  # noqa: E402
 
 CACHE_DIR = PROJECT_ROOT / CACHE_DIR_NAME / "real_handwriting"
 MAX_MEMBER_BYTES = 20 << 20
@@ -208,7 +208,7 @@ def as_scan(crop: np.ndarray, rng: np.random.Generator, height: int = 160) -> np
 
 
 def as_photo(crop: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A tight crop written onto a synthetic photo (``digits.synthetic``: paper, lighting gradient, pen, noise,
+    """A tight crop written onto a synthetic photo (``tests.synthetic``: paper, lighting gradient, pen, noise,
     blur, JPEG-like conditions, size and place in the frame, as ``benchmarks/photos.py`` varies them)."""
     scale = 64 / crop.shape[0]
     glyph = np.asarray(

@@ -3,7 +3,7 @@
 
 Measures every row of README's "Accuracy and speed" table and prints it as Markdown, with medians:
 
-- MNIST test accuracy and wall time of the default recipe (``digits.config.TrainingConfig``), one run per seed,
+- MNIST test accuracy and wall time of the default recipe (``digits.training.config.TrainingConfig``), one run per seed,
   plus a repeat of the first seed (reproducibility);
 - the time until the test accuracy first reaches 99.0%, checked every 100 training steps (the checks
   themselves are not counted);
@@ -32,12 +32,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from digits.config import TrainingConfig  # noqa: E402
 from digits.constants import DATA_DIR, TFLITE_INT8_MODEL_FILE, TFLITE_MODEL_FILE  # noqa: E402
 from digits.folders import LabelledImages, load_labelled_folder  # noqa: E402
-from digits.mnist import mnist_folders, prepare_mnist_folders  # noqa: E402
-from digits.tfimport import keras, tf  # noqa: E402
-from digits.train import make_dataset, save_run, train  # noqa: E402
+from digits.training.config import TrainingConfig  # noqa: E402
+from digits.training.mnist import mnist_folders, prepare_mnist_folders  # noqa: E402
+from digits.training.tfimport import keras, tf  # noqa: E402
+from digits.training.train import make_dataset, save_run, train  # noqa: E402
 
 TARGET_ACCURACY = 0.99
 CHECK_EVERY_STEPS = 100

@@ -114,7 +114,7 @@ def _litert_runner(path: Path, threads: int) -> Callable[[np.ndarray], np.ndarra
 
 
 def _keras_runner(path: Path) -> Callable[[np.ndarray], np.ndarray]:
-    from digits.tfimport import keras
+    from digits.training.tfimport import keras
 
     try:
         model = keras.models.load_model(path, compile=False, safe_mode=True)

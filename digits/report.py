@@ -146,26 +146,3 @@ def plot_misclassified(
         f"Misclassified images ({shown}): true → predicted (confidence)" if len(wrong) else "No misclassified images"
     )
     return _save_figure(figure, path)
-
-
-def choose_min_confidence(probabilities: np.ndarray, labels: np.ndarray) -> dict:
-    """The confidence under which a prediction is called uncertain, chosen on held-out (validation) data.
-
-    Among thresholds 0.30, 0.31, ... 0.99, the one that best separates wrong answers from right ones: the
-    largest (share of wrong answers flagged) - (share of right answers flagged), Youden's J. Returns the
-    threshold with both shares, so the choice can be documented.
-    """
-    confidence = probabilities.max(axis=1)
-    correct = probabilities.argmax(axis=1) == labels
-    best = {"min_confidence": 0.5, "wrong_flagged": 0.0, "right_flagged": 0.0}
-    if correct.all() or not correct.any():
-        return best
-    best_score = -1.0
-    for threshold in np.round(np.arange(0.30, 0.995, 0.01), 2):
-        flagged = confidence < threshold
-        wrong_flagged = float(flagged[~correct].mean())
-        right_flagged = float(flagged[correct].mean())
-        if wrong_flagged - right_flagged > best_score:
-            best_score = wrong_flagged - right_flagged
-            best = {"min_confidence": float(threshold), "wrong_flagged": wrong_flagged, "right_flagged": right_flagged}
-    return best

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from digits.constants import CLASS_NAMES
-from digits.synthetic import synthetic_mnist
+from tests.synthetic import synthetic_mnist
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRE_ALL = "DIGITS_REQUIRE_ALL_TESTS"

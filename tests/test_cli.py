@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digits.config import TrainingConfig
 from digits.constants import KERAS_MODEL_FILE, TFLITE_MODEL_FILE
-from digits.synthetic import synthetic_mnist
+from digits.training.config import TrainingConfig
 from tests.conftest import run_script
+from tests.synthetic import synthetic_mnist
 
 
 @pytest.fixture(scope="module")
@@ -245,7 +245,7 @@ def test_default_min_confidence_comes_from_the_model_metadata(trained_model_dir,
 
 def test_save_preprocessed_writes_what_the_network_saw(tmp_path, trained_model_dir):
     from digits.images import load_digit_array
-    from digits.synthetic import PhotoSettings, photo_of_digits, save_photo, tight_glyph
+    from tests.synthetic import PhotoSettings, photo_of_digits, save_photo, tight_glyph
 
     rng = np.random.default_rng(1)
     settings = PhotoSettings(canvas=(640, 480), mode="RGB")
@@ -264,7 +264,7 @@ def test_save_preprocessed_writes_what_the_network_saw(tmp_path, trained_model_d
 
 
 def test_number_reads_every_digit_with_boxes(tmp_path):
-    from digits.synthetic import PhotoSettings, photo_of_digits, save_photo, tight_glyph
+    from tests.synthetic import PhotoSettings, photo_of_digits, save_photo, tight_glyph
 
     rng = np.random.default_rng(2)
     settings = PhotoSettings(canvas=(1024, 300), digit_height=0.4, mode="RGB")

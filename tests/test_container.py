@@ -133,6 +133,7 @@ def test_image_runs_as_a_non_root_user_without_tensorflow(image):
         "python",
         image,
         "-c",
-        "import os, importlib.util as u; print(os.getuid(), u.find_spec('tensorflow'))",
+        "import os, pathlib, importlib.util as u; package = pathlib.Path('/app/digits'); "
+        "print(os.getuid(), u.find_spec('tensorflow'), (package / 'predict.py').exists(), (package / 'training').exists())",
     )
-    assert whoami.stdout.split() == ["10001", "None"]
+    assert whoami.stdout.split() == ["10001", "None", "True", "False"]  # no TensorFlow, no training code

@@ -8,8 +8,8 @@ from PIL import Image
 
 from digits.errors import DigitsError
 from digits.folders import find_split_folders, load_labelled_folder
-from digits.synthetic import synthetic_mnist
 from tests.conftest import write_labelled_folder
+from tests.synthetic import synthetic_mnist
 
 
 @pytest.fixture

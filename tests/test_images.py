@@ -37,7 +37,7 @@ def test_bomb_between_limit_and_twice_limit_is_refused_too(tmp_path):
 
 
 def test_mnist_style_image_passes_through_unchanged(tmp_path):
-    from digits.synthetic import synthetic_mnist
+    from tests.synthetic import synthetic_mnist
 
     images, _ = synthetic_mnist(per_class=1)
     Image.fromarray(images[3]).save(tmp_path / "three.png")
@@ -45,7 +45,7 @@ def test_mnist_style_image_passes_through_unchanged(tmp_path):
 
 
 def test_any_size_and_mode_becomes_28x28_gray(tmp_path):
-    from digits.synthetic import tight_glyph
+    from tests.synthetic import tight_glyph
 
     glyph = np.pad(tight_glyph(4, np.random.default_rng(0)), 12)
     ink_on_paper = 255 - glyph

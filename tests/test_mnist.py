@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digits import mnist
 from digits.errors import DigitsError
-from digits.mnist import Source, prepare_mnist_folders, read_keras_npz, read_mnist_pickle
+from digits.training import mnist
+from digits.training.mnist import Source, prepare_mnist_folders, read_keras_npz, read_mnist_pickle
 
 
 def make_arrays(n_train=30, n_test=20, seed=0):
@@ -152,7 +152,7 @@ def test_keras_download_failing_its_hash_check_stops(monkeypatch, tmp_path):
         raise ValueError("Incomplete or corrupted file detected. The sha256 file hash does not match")
 
     fake_keras = types.SimpleNamespace(datasets=types.SimpleNamespace(mnist=types.SimpleNamespace(load_data=load_data)))
-    monkeypatch.setitem(sys.modules, "digits.tfimport", types.SimpleNamespace(keras=fake_keras))
+    monkeypatch.setitem(sys.modules, "digits.training.tfimport", types.SimpleNamespace(keras=fake_keras))
     with pytest.raises(DigitsError, match="refused"):
         mnist.locate_keras_download(tmp_path)
 
@@ -165,7 +165,7 @@ def test_keras_download_without_network_falls_back(monkeypatch, tmp_path):
         raise Exception("URL fetch failure on https://example.invalid/mnist.npz: None -- [Errno -2] Name unknown")
 
     fake_keras = types.SimpleNamespace(datasets=types.SimpleNamespace(mnist=types.SimpleNamespace(load_data=load_data)))
-    monkeypatch.setitem(sys.modules, "digits.tfimport", types.SimpleNamespace(keras=fake_keras))
+    monkeypatch.setitem(sys.modules, "digits.training.tfimport", types.SimpleNamespace(keras=fake_keras))
     assert mnist.locate_keras_download(tmp_path) is None
 
 

@@ -2,7 +2,7 @@
 
 import math
 
-from digits.model import build_model
+from digits.training.model import build_model
 
 
 def test_layer_order_and_shapes_match_the_original_network():

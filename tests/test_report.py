@@ -64,7 +64,7 @@ def test_metrics_agree_with_scikit_learn():
 
 
 def test_min_confidence_separates_wrong_answers_from_right_ones():
-    from digits.report import choose_min_confidence
+    from digits.training.calibration import choose_min_confidence
 
     rng = np.random.default_rng(0)
     labels = np.arange(200) % 10
@@ -79,7 +79,7 @@ def test_min_confidence_separates_wrong_answers_from_right_ones():
 
 
 def test_min_confidence_without_wrong_answers_is_the_default():
-    from digits.report import choose_min_confidence
+    from digits.training.calibration import choose_min_confidence
 
     probabilities = np.eye(10)[np.arange(20) % 10]
     assert choose_min_confidence(probabilities, np.arange(20) % 10)["min_confidence"] == 0.5

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digits.synthetic import PhotoSettings, photo_of_digits, save_photo, tight_glyph
 from tests.conftest import ROOT, png_header_only
+from tests.synthetic import PhotoSettings, photo_of_digits, save_photo, tight_glyph
 
 LIMIT = 200_000
 

@@ -4,7 +4,7 @@ import numpy as np
 
 from digits.predict import load_predictor, predict_arrays
 from digits.preprocess import is_mnist_style
-from digits.styles import style_samples
+from digits.training.styles import style_samples
 
 
 def test_style_samples_are_balanced_mnist_style_and_seeded():

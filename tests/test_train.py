@@ -5,10 +5,10 @@ import json
 import numpy as np
 import pytest
 
-from digits.config import TrainingConfig
 from digits.folders import LabelledImages
 from digits.predict import load_predictor, predict_arrays
-from digits.synthetic import synthetic_mnist
+from digits.training.config import TrainingConfig
+from tests.synthetic import synthetic_mnist
 
 
 def labelled(per_class, seed):
@@ -18,7 +18,7 @@ def labelled(per_class, seed):
 
 @pytest.fixture(scope="module")
 def short_run(tmp_path_factory):
-    from digits.train import save_run, train
+    from digits.training.train import save_run, train
 
     training, testing = labelled(40, 11), labelled(8, 12)
     config = TrainingConfig(
@@ -64,7 +64,7 @@ def test_saved_files_describe_the_run(short_run):
 
 
 def test_failed_export_leaves_the_previous_model_in_place(short_run, monkeypatch):
-    import digits.train
+    import digits.training.train
 
     run, paths, testing = short_run
     before = {key: paths[key].read_bytes() for key in ("keras", "tflite", "metadata")}
@@ -73,15 +73,15 @@ def test_failed_export_leaves_the_previous_model_in_place(short_run, monkeypatch
         path.write_bytes(b"half a model")
         raise OSError("disk full")
 
-    monkeypatch.setattr(digits.train, "export_tflite", broken_export)
+    monkeypatch.setattr(digits.training.train, "export_tflite", broken_export)
     with pytest.raises(OSError):
-        digits.train.save_run(run, labelled(1, 0), testing, paths["keras"].parent, paths["results"])
+        digits.training.train.save_run(run, labelled(1, 0), testing, paths["keras"].parent, paths["results"])
     assert {key: paths[key].read_bytes() for key in before} == before
     assert not [p for p in paths["keras"].parent.iterdir() if p.name.startswith(".tmp-")]
 
 
 def test_same_seed_same_split():
-    from digits.train import split_validation
+    from digits.training.train import split_validation
 
     data = labelled(5, 0)
     first, second = split_validation(data, 0.2, 7), split_validation(data, 0.2, 7)
@@ -99,7 +99,7 @@ def test_int8_export_is_small_and_agrees_with_the_float_model(short_run):
 
 
 def test_same_seed_gives_the_same_weights():
-    from digits.train import train
+    from digits.training.train import train
 
     training, testing = labelled(12, 21), labelled(2, 22)
     config = TrainingConfig(epochs=1, batch_size=16, validation_fraction=0.0, seed=9, style_samples=20, patience=0)

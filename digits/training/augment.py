@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from digits.constants import IMAGE_SIZE
-from digits.tfimport import tf
+from digits.training.tfimport import tf
 
 MAX_ROTATION_DEGREES = 12.0
 MAX_SHEAR = 0.25

@@ -216,7 +216,7 @@ def locate_keras_cache(scratch_dir: Path) -> Path | None:
 def locate_keras_download(scratch_dir: Path) -> Path | None:
     """Let Keras download ``mnist.npz`` into its cache (Keras checks its own hash too); None if it cannot."""
     try:
-        from digits.tfimport import keras
+        from digits.training.tfimport import keras
 
         keras.datasets.mnist.load_data()
     except ValueError as error:  # Keras' own hash check failed: the bytes are wrong, never fall back silently
@@ -329,10 +329,10 @@ def prepare_mnist_folders(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m digits.mnist [DATA_DIR]``: create the MNIST JPG folders and exit."""
+    """``python -m digits.training.mnist [DATA_DIR]``: create the MNIST JPG folders and exit."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m digits.mnist", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m digits.training.mnist", description=main.__doc__)
     parser.add_argument(
         "data_dir", nargs="?", type=Path, default=DATA_DIR, help="where to put the folders (default: %(default)s)"
     )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from digits.config import DEFAULT_DROPOUT
 from digits.constants import INPUT_SHAPE, NUM_CLASSES
-from digits.tfimport import keras
+from digits.training.config import DEFAULT_DROPOUT
+from digits.training.tfimport import keras
 
 layers = keras.layers
 

@@ -18,7 +18,6 @@ import numpy as np
 
 from digits import __version__
 from digits.atomic import atomic_path, replaced_folder, write_text
-from digits.config import TrainingConfig
 from digits.constants import (
     CLASS_NAMES,
     CONFUSION_FILE,
@@ -34,16 +33,17 @@ from digits.constants import (
 )
 from digits.folders import LabelledImages
 from digits.images import to_model_input
-from digits.model import build_model
 from digits.predict import load_predictor, predict_arrays
 from digits.report import (
-    choose_min_confidence,
     classification_metrics,
     format_report,
     plot_confusion_matrix,
     plot_training_curves,
 )
-from digits.tfimport import keras, native_stderr_silenced, tf
+from digits.training.calibration import choose_min_confidence
+from digits.training.config import TrainingConfig
+from digits.training.model import build_model
+from digits.training.tfimport import keras, native_stderr_silenced, tf
 
 QUICK_TRAIN_IMAGES = 2000
 QUICK_TEST_IMAGES = 500
@@ -88,10 +88,10 @@ def quick_subset(training: LabelledImages, testing: LabelledImages, seed: int) -
 
 
 def with_style_samples(images: np.ndarray, labels: np.ndarray, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """The training images plus ``count`` digits drawn in styles MNIST lacks (``digits.styles``), seeded."""
+    """The training images plus ``count`` digits drawn in styles MNIST lacks (``digits.training.styles``), seeded."""
     if count <= 0:
         return images, labels
-    from digits.styles import style_samples
+    from digits.training.styles import style_samples
 
     extra_images, extra_labels = style_samples(count, seed)
     return np.concatenate([images, extra_images]), np.concatenate([labels, extra_labels])
@@ -103,7 +103,7 @@ def make_dataset(
     """uint8 images + int labels -> batches of (float32 (B, 28, 28, 1) in [0, 1], one-hot (B, 10)), prefetched.
 
     With ``shuffle_seed`` the order changes every epoch; with ``augment`` every batch is randomly transformed
-    (``digits.augment``), seeded so that a run can be repeated.
+    (``digits.training.augment``), seeded so that a run can be repeated.
     """
     dataset = tf.data.Dataset.from_tensor_slices((images, labels))
     if shuffle_seed is not None:
@@ -115,7 +115,7 @@ def make_dataset(
 
     dataset = dataset.batch(batch_size).map(to_inputs, num_parallel_calls=tf.data.AUTOTUNE)
     if augment:
-        from digits.augment import augment_batch
+        from digits.training.augment import augment_batch
 
         seeds = tf.data.Dataset.random(seed=shuffle_seed or 0).batch(2)
         dataset = tf.data.Dataset.zip(dataset, seeds).map(

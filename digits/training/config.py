@@ -21,5 +21,5 @@ class TrainingConfig:
     validation_fraction: float = 0.1
     seed: int = 42
     style_samples: int = 6000
-    """Digits drawn in handwriting styles MNIST lacks (``digits.styles``), added to the training split only."""
+    """Digits drawn in handwriting styles MNIST lacks (``digits.training.styles``), added to the training split only."""
     quick: bool = False
