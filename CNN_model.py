@@ -12,8 +12,8 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from digits.constants import DATA_DIR, EXAMPLE_RESULTS_FILE, MODELS_DIR
-from digits.errors import DigitsError
+from digits.cli import run_command
+from digits.constants import CACHE_DIR_NAME, DATA_DIR, EXAMPLE_RESULTS_FILE, MODELS_DIR
 from digits.training.config import TrainingConfig
 
 QUICK_OUTPUT_DIR = Path("runs/quick")
@@ -132,7 +132,7 @@ def prepare_data(data_dir: Path | None):
         prepare_mnist_folders(DATA_DIR)
         data_dir = DATA_DIR
     training_dir, testing_dir = find_split_folders(data_dir)
-    cache_dir = data_dir / ".cache"
+    cache_dir = data_dir / CACHE_DIR_NAME
     splits = []
     for folder in (training_dir, testing_dir):
         data = load_labelled_folder(folder, cache_dir=cache_dir)
@@ -144,35 +144,33 @@ def prepare_data(data_dir: Path | None):
     return splits
 
 
-def main(argv: list[str] | None = None) -> int:
+def raw_main(argv: list[str]) -> int:
+    """Prepare the data, train, evaluate and save; errors are mapped to exit codes by ``main``."""
     args = parse_args(argv)
-    try:
-        if args.prepare_data_only:
-            from digits.training.mnist import prepare_mnist_folders
+    if args.prepare_data_only:
+        from digits.training.mnist import prepare_mnist_folders
 
-            for folder in prepare_mnist_folders(args.data_dir or DATA_DIR):
-                print(folder)
-            return 0
-        training, testing = prepare_data(args.data_dir)
+        for folder in prepare_mnist_folders(args.data_dir or DATA_DIR):
+            print(folder)
+        return 0
+    training, testing = prepare_data(args.data_dir)
 
-        from digits.training.train import quick_subset, save_run, summary_lines, train
+    from digits.training.train import quick_subset, save_run, summary_lines, train
 
-        config = TrainingConfig(**{f.name: getattr(args, f.name) for f in fields(TrainingConfig)})
-        if config.quick:
-            training, testing = quick_subset(training, testing, config.seed)
-        run = train(config, training, testing)
-        output_dir, results_file = output_paths(args)
-        paths = save_run(run, training, testing, output_dir, results_file)
-    except DigitsError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("interrupted: nothing was saved, the previous model (if any) is untouched", file=sys.stderr)
-        return 130
+    config = TrainingConfig(**{f.name: getattr(args, f.name) for f in fields(TrainingConfig)})
+    if config.quick:
+        training, testing = quick_subset(training, testing, config.seed)
+    run = train(config, training, testing)
+    output_dir, results_file = output_paths(args)
+    paths = save_run(run, training, testing, output_dir, results_file)
     print()
     print("\n".join(summary_lines(run, paths)))
     print("saved: " + ", ".join(str(path) for path in paths.values()))
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_command(raw_main, argv, "nothing was saved, the previous model (if any) is untouched")
 
 
 if __name__ == "__main__":

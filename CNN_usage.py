@@ -14,6 +14,7 @@ import json
 import sys
 from pathlib import Path
 
+from digits.cli import run_command
 from digits.constants import REPORTS_DIR
 from digits.errors import DigitsError
 
@@ -27,7 +28,7 @@ EPILOG = """examples:
 
 A blank image prints "no digit found". A prediction less confident than --min-confidence (by default the
 threshold chosen on the model's validation set, stored in its metadata) is marked "uncertain".
-exit status: 0 when every input was read, 1 when any failed, 2 for bad arguments."""
+exit status: 0 when every input was read, 1 when any failed, 2 for bad arguments, 130 when interrupted."""
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -288,22 +289,16 @@ def serve_command(argv: list[str]) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+def raw_main(argv: list[str]) -> int:
+    """Predict, evaluate or serve; errors are mapped to exit codes by ``main``."""
     if argv[:1] == ["serve"]:
-        try:
-            return serve_command(argv[1:])
-        except DigitsError as error:
-            error_line(error)
-            return 1
+        return serve_command(argv[1:])
     args = parse_args(argv)
-    try:
-        return evaluate_command(args) if args.evaluate is not None else predict_command(args)
-    except DigitsError as error:
-        error_line(error)
-        return 1
-    except KeyboardInterrupt:
-        return 130
+    return evaluate_command(args) if args.evaluate is not None else predict_command(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_command(raw_main, argv, "stopped before every input was read")
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from digits.constants import DATA_DIR  # noqa: E402
+from digits.constants import CACHE_DIR_NAME, DATA_DIR  # noqa: E402
 from digits.folders import load_labelled_folder  # noqa: E402
 from digits.images import read_image, to_grayscale  # noqa: E402
 from digits.predict import load_predictor, predict_arrays  # noqa: E402
@@ -69,7 +69,7 @@ def main() -> int:
     if not testing.is_dir():
         print("error: the MNIST folders are missing; run: python CNN_model.py --prepare-data-only", file=sys.stderr)
         return 1
-    mnist = load_labelled_folder(testing, cache_dir=DATA_DIR / ".cache")
+    mnist = load_labelled_folder(testing, cache_dir=DATA_DIR / CACHE_DIR_NAME)
     predictor = load_predictor(args.model)
     rng = np.random.default_rng(args.seed)
     scratch = Path(tempfile.mkdtemp(prefix="photo-bench-"))

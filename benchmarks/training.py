@@ -32,7 +32,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from digits.constants import DATA_DIR, TFLITE_INT8_MODEL_FILE, TFLITE_MODEL_FILE  # noqa: E402
+from digits.constants import CACHE_DIR_NAME, DATA_DIR, TFLITE_INT8_MODEL_FILE, TFLITE_MODEL_FILE  # noqa: E402
 from digits.folders import LabelledImages, load_labelled_folder  # noqa: E402
 from digits.training.config import TrainingConfig  # noqa: E402
 from digits.training.mnist import mnist_folders, prepare_mnist_folders  # noqa: E402
@@ -119,8 +119,8 @@ def main() -> int:
 
     prepare_mnist_folders(DATA_DIR)
     training_dir, testing_dir = mnist_folders(DATA_DIR)
-    training = load_labelled_folder(training_dir, cache_dir=DATA_DIR / ".cache")
-    testing = load_labelled_folder(testing_dir, cache_dir=DATA_DIR / ".cache")
+    training = load_labelled_folder(training_dir, cache_dir=DATA_DIR / CACHE_DIR_NAME)
+    testing = load_labelled_folder(testing_dir, cache_dir=DATA_DIR / CACHE_DIR_NAME)
     default = TrainingConfig()
 
     runs = []

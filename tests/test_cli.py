@@ -290,3 +290,26 @@ def test_quantized_model_is_used_when_asked(trained_model_dir, digit_files):
         "CNN_usage.py", str(digit_files[0]), "--quantized", "--model", str(digit_files[0].parent / "x.tflite")
     )
     assert missing.returncode == 1 and "digits_cnn_int8.tflite: model file not found" in missing.stderr
+
+
+def test_every_command_maps_failures_to_the_same_exit_codes(capsys):
+    from digits.cli import run_command
+    from digits.errors import DigitsError
+
+    def fails(argv):
+        raise DigitsError("photo.jpg: not an image")
+
+    def interrupted(argv):
+        raise KeyboardInterrupt
+
+    assert run_command(fails, [], "x") == 1
+    assert capsys.readouterr().err == "error: photo.jpg: not an image\n"
+    assert run_command(interrupted, [], "nothing was saved") == 130
+    assert capsys.readouterr().err == "interrupted: nothing was saved\n"
+    assert run_command(lambda argv: len(argv), ["a", "b"], "x") == 2
+
+
+@pytest.mark.parametrize("script", ["CNN_usage.py", "CNN_model.py"])
+def test_bad_flags_exit_2_with_usage(script):
+    result = run_script(script, "--no-such-flag")
+    assert result.returncode == 2 and "usage:" in result.stderr and "Traceback" not in result.stderr
