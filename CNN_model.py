@@ -14,7 +14,7 @@ from pathlib import Path
 
 from digits.cli import run_command
 from digits.constants import CACHE_DIR_NAME, DATA_DIR, EXAMPLE_RESULTS_FILE, MODELS_DIR
-from digits.training.config import TrainingConfig
+from digits.training.config import TrainingConfig, quick_config
 
 QUICK_OUTPUT_DIR = Path("runs/quick")
 
@@ -158,7 +158,8 @@ def raw_main(argv: list[str]) -> int:
     from digits.training.train import quick_subset, save_run, summary_lines, train
 
     config = TrainingConfig(**{f.name: getattr(args, f.name) for f in fields(TrainingConfig)})
-    if config.quick:
+    if args.quick:
+        config = quick_config(config)
         training, testing = quick_subset(training, testing, config.seed)
     run = train(config, training, testing)
     output_dir, results_file = output_paths(args)

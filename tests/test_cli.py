@@ -313,3 +313,13 @@ def test_every_command_maps_failures_to_the_same_exit_codes(capsys):
 def test_bad_flags_exit_2_with_usage(script):
     result = run_script(script, "--no-such-flag")
     assert result.returncode == 2 and "usage:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_quick_is_resolved_once_into_the_settings_a_run_saves():
+    from dataclasses import asdict
+
+    from digits.training.config import quick_config
+
+    quick = asdict(quick_config(TrainingConfig()))
+    assert quick["epochs"] == 2 and quick["style_samples"] == 200 and "quick" not in quick
+    assert asdict(quick_config(TrainingConfig(epochs=1, style_samples=0)))["epochs"] == 1

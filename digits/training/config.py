@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 DEFAULT_DROPOUT = 0.4
 
@@ -22,4 +22,15 @@ class TrainingConfig:
     seed: int = 42
     style_samples: int = 6000
     """Digits drawn in handwriting styles MNIST lacks (``digits.training.styles``), added to the training split only."""
-    quick: bool = False
+
+
+QUICK_EPOCHS = 2
+QUICK_STYLE_SAMPLES = 200
+
+
+def quick_config(config: TrainingConfig) -> TrainingConfig:
+    """The settings of a ``--quick`` smoke run: the same recipe, at most 2 epochs and 200 drawn styles. Resolved
+    once, by the CLI, so the settings saved with the model are the ones the run really used."""
+    return replace(
+        config, epochs=min(config.epochs, QUICK_EPOCHS), style_samples=min(config.style_samples, QUICK_STYLE_SAMPLES)
+    )

@@ -47,8 +47,6 @@ from digits.training.tfimport import keras, native_stderr_silenced, tf
 
 QUICK_TRAIN_IMAGES = 2000
 QUICK_TEST_IMAGES = 500
-QUICK_EPOCHS = 2
-QUICK_STYLE_SAMPLES = 200
 CALIBRATION_IMAGES = 500
 
 
@@ -135,12 +133,9 @@ def train(
     keras.utils.set_random_seed(config.seed)
     tf.config.experimental.enable_op_determinism()  # same seed, same weights, whatever the thread timing
     epochs = config.epochs
-    if config.quick:
-        epochs = min(epochs, QUICK_EPOCHS)
     train_index, val_index = split_validation(training, config.validation_fraction, config.seed)
-    style_count = min(config.style_samples, QUICK_STYLE_SAMPLES) if config.quick else config.style_samples
     train_images, train_labels = with_style_samples(
-        training.images[train_index], training.labels[train_index], style_count, config.seed
+        training.images[train_index], training.labels[train_index], config.style_samples, config.seed
     )
     train_ds = make_dataset(train_images, train_labels, config.batch_size, config.seed, config.augment)
     val_ds = (
