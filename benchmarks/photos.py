@@ -26,8 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from digits.constants import CACHE_DIR_NAME, DATA_DIR  # noqa: E402
 from digits.folders import load_labelled_folder  # noqa: E402
 from digits.images import read_image, to_grayscale  # noqa: E402
+from digits.numbers import segment_number  # noqa: E402
 from digits.predict import load_predictor, predict_arrays  # noqa: E402
-from digits.preprocess import NoDigitFound, preprocess_digit, segment_number  # noqa: E402
+from digits.preprocess import NoDigitFound, preprocess_digit  # noqa: E402
 from digits.training.mnist import mnist_folders  # noqa: E402
 from tests.synthetic import photo_of_digits, random_settings, save_photo  # noqa: E402
 

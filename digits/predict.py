@@ -25,7 +25,8 @@ from digits.constants import (
 )
 from digits.errors import DigitsError
 from digits.images import load_digit_array, read_gray, to_model_input
-from digits.preprocess import NoDigitFound, TooManyDigits, preprocess_digit, segment_number
+from digits.numbers import TooManyDigits, segment_number
+from digits.preprocess import NoDigitFound, preprocess_digit
 from digits.quiet import native_stderr_silenced
 
 BATCH_SIZE = 256

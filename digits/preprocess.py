@@ -1,20 +1,21 @@
-"""MNIST-style preprocessing: any photo or scan of a handwritten digit -> what the network was trained on.
+"""Single-digit preprocessing: any photo, scan, drawing or crop of one digit -> what the network was trained on.
 
-MNIST digits are white on black, their ink's bounding box scaled into 20x20 (aspect ratio kept, antialiased)
-and placed in a 28x28 frame so that the centre of mass is in the middle. People photograph dark ink on light
-paper, any size, anywhere in the frame. ``preprocess_digit`` bridges the two:
+MNIST digits are white on black, their ink's bounding box scaled into 20x20 (aspect kept, antialiased) and placed
+in a 28x28 frame so that the centre of mass is in the middle. ``preprocess_digit`` bridges any image to that:
 
-1. polarity: paper is the majority of pixels; when it is lighter than the ink, the image is inverted;
-2. paper level and gradient (shadows, uneven light) are estimated on a coarse grid and subtracted, so paper
-   becomes 0 while the ink keeps its grey levels (no hard binarisation that would break thin strokes);
-3. the digit is cropped: connected ink components, without specks and without ruled lines or frame borders
-   (ink runs spanning nearly the whole image);
-4. thin strokes are thickened to MNIST's stroke width, the digit is resized so its longer side is 20 px and
-   centred by centre of mass in 28x28.
+1. a 28x28 image that already is MNIST-normalised (light on black, ink box near 20 px, centred) passes through;
+2. a tiny image (a tight 8x8 or 16x16 crop) is enlarged smoothly first;
+3. polarity: the strongest departure from the border's lighting plane says whether ink is darker or lighter
+   (when both are about equal, as for a bold crop whose border is half ink, the corners decide);
+4. the paper's level and gradient, estimated on a coarse grid, are subtracted; the paper's noise floor is
+   measured on the paper class when ink and paper are clearly apart (a crop that is half ink), else on all;
+5. ``analyse`` finds the ink components without specks, ruled lines or frame borders; ``digit_group`` keeps the
+   digit and its pieces; ``ink_crop`` cuts it at full resolution;
+6. ``to_mnist_frame`` matches the stroke width to MNIST's, scales the longer side to 20 px and centres by mass.
 
-Images already MNIST-style (28x28, light digit on a dark background) are returned unchanged.
-The analysis runs on a reduced copy (``WORK_SIDE``) and only the digit's crop is processed at full resolution,
-so a 640x480 photo takes about a millisecond. numpy and Pillow only: no TensorFlow, no SciPy.
+Images without ink (blank, noise, specks, paper texture) raise ``NoDigitFound``. The analysis runs on a reduced
+copy (``WORK_SIDE``) and only the digit's crop at full resolution. Reading whole numbers is ``digits.numbers``;
+the array primitives are ``digits.arrays``. numpy and Pillow only: no TensorFlow, no SciPy.
 """
 
 from __future__ import annotations
@@ -24,14 +25,26 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from digits.arrays import (
+    Box,
+    Component,
+    box_mean3,
+    cell_percentile,
+    components_from_runs,
+    ink_runs,
+    label_image,
+    reduce_to,
+    square_filter,
+    stroke_width,
+    true_runs,
+    union_box,
+)
 from digits.constants import IMAGE_SIZE
 
 DIGIT_BOX = 20
 """MNIST's size-normalisation box: the longer side of the digit, in pixels."""
 WORK_SIDE = 128
 """Longer side of the reduced copy that single-digit analysis runs on."""
-NUMBER_WORK_SIDE = 480
-"""Longer side of the reduced copy for whole numbers (several digits need more pixels to find their gaps)."""
 STAGE_SIDE = 4 * DIGIT_BOX
 """Intermediate size (4x the final box) at which strokes are thickened before the final reduction."""
 MNIST_STROKE_AT_STAGE = 4 * 2.6
@@ -50,10 +63,24 @@ MIN_INK_PIXELS = 4
 """A digit has at least this many ink pixels (of the user's image, or of the reduced copy); fewer are specks."""
 SPECK_FRACTION = 0.06
 """Components smaller than this share of the largest one are noise."""
-MAX_DIGITS = 10
-"""The longest number read from one image; more digit-sized marks are refused (bounded work per image)."""
-MAX_NUMBER_PARTS = 8 * MAX_DIGITS
-"""Separate ink marks a number may have (a digit in pieces, a few specks); more is a grid or texture, refused."""
+LINE_EDGE = 0.1
+"""A ruled line starts and ends within this share of the image's width from its edges."""
+LINE_THICKNESS = 0.05
+"""A ruled line is at most this share of the image's height thick (a digit's bar in a tight crop is thicker)."""
+PAPER_PERCENTILE = 30
+"""The paper's level in a grid cell: this percentile of the cell (ink is the brighter minority)."""
+INK_THRESHOLD = 0.3
+"""A pixel is ink when it rises this share of the way from the paper's noise floor to the ink's peak."""
+LINE_LENGTH = 0.5
+"""A component at least this share of the image long..."""
+LINE_ASPECT = 10
+"""...and this many times longer than thick is a ruled line or a border, not a digit."""
+UPRIGHT_RATIO = 2.0
+"""Digits are upright: a component wider than this many times its height counts for less (a dash, a leftover)."""
+PIECE_REACH_X = 0.5
+"""Pieces of the digit (a detached bar, a broken stroke) lie within this share of its size to its sides..."""
+PIECE_REACH_Y = 0.35
+"""...and within this share above or below it."""
 BACKGROUND_GRID = 8
 """Cells per side of the grid on which the paper's level and gradient are estimated."""
 SMALL_SIDE = 64
@@ -73,42 +100,11 @@ BIMODAL_SEPARATION = 3.5
 paper's noise is then measured on the paper class alone, so a crop that is half ink is not called blank."""
 
 
-class TooManyDigits(ValueError):
-    """The image holds more digit-sized parts than a number may have (``MAX_DIGITS``): a grid, a texture, a
-    page of text. Refused at once rather than read as dozens of "digits"."""
-
-
 class NoDigitFound(ValueError):
     """The image is blank, or nearly: nothing stands out from the background enough to be a digit.
 
     Not an error of the input file: a reader answers "no digit found" for it instead of guessing.
     """
-
-
-@dataclass(frozen=True)
-class Box:
-    """A rectangle in pixel coordinates: left, top (inclusive), right, bottom (exclusive)."""
-
-    left: int
-    top: int
-    right: int
-    bottom: int
-
-    @property
-    def width(self) -> int:
-        return self.right - self.left
-
-    @property
-    def height(self) -> int:
-        return self.bottom - self.top
-
-    def scaled(self, factor_x: float, factor_y: float, limit_w: int, limit_h: int) -> Box:
-        return Box(
-            max(0, int(np.floor(self.left * factor_x))),
-            max(0, int(np.floor(self.top * factor_y))),
-            min(limit_w, int(np.ceil(self.right * factor_x))),
-            min(limit_h, int(np.ceil(self.bottom * factor_y))),
-        )
 
 
 def is_mnist_style(gray: np.ndarray) -> bool:
@@ -187,48 +183,6 @@ def otsu_low_class(values: np.ndarray) -> np.ndarray | None:
     return low
 
 
-def reduce_to(gray: np.ndarray, side: int) -> tuple[np.ndarray, float, float]:
-    """Area-average ``gray`` so its longer side is at most ``side``; return it (float32) and the x, y factors."""
-    height, width = gray.shape
-    factor = max(height, width) / side
-    if factor <= 1:
-        return gray.astype(np.float32), 1.0, 1.0
-    size = (max(1, round(width / factor)), max(1, round(height / factor)))
-    small = np.asarray(Image.fromarray(gray).resize(size, Image.Resampling.BOX), dtype=np.float32)
-    return small, width / size[0], height / size[1]
-
-
-def square_filter(image: np.ndarray, size: int, reduce) -> np.ndarray:
-    """Grey dilation (``np.maximum``) or erosion (``np.minimum``) with a size x size square, separably."""
-    radius = size // 2
-    result = image
-    for axis in (0, 1):
-        padded = np.pad(result, [(radius, radius) if a == axis else (0, 0) for a in (0, 1)], mode="edge")
-        length = result.shape[axis]
-        out = padded.take(range(0, length), axis=axis)
-        for offset in range(1, size):
-            out = reduce(out, padded.take(range(offset, offset + length), axis=axis))
-        result = out
-    return result
-
-
-def box_mean3(image: np.ndarray) -> np.ndarray:
-    """3x3 mean filter (edges replicated): single noisy pixels do not count as ink."""
-    padded = np.pad(image, 1, mode="edge")
-    height, width = image.shape
-    return sum(padded[dy : dy + height, dx : dx + width] for dy in range(3) for dx in range(3)) / 9.0
-
-
-def cell_percentile(image: np.ndarray, percentile: float) -> np.ndarray:
-    """The given percentile of each cell of a ``BACKGROUND_GRID`` x ``BACKGROUND_GRID`` grid over the image."""
-    height, width = image.shape
-    cells = max(1, min(BACKGROUND_GRID, height // 2, width // 2))
-    cell_h, cell_w = height // cells, width // cells
-    trimmed = image[: cell_h * cells, : cell_w * cells]
-    blocks = trimmed.reshape(cells, cell_h, cells, cell_w).transpose(0, 2, 1, 3).reshape(cells, cells, -1)
-    return np.percentile(blocks, percentile, axis=-1).astype(np.float32)
-
-
 def ink_is_dark(work: np.ndarray) -> bool:
     """Is the ink darker than the paper? The image's border is mostly paper: fit a plane (the lighting
     gradient) to the border, and see whether the strongest departure from it inside is downwards or upwards."""
@@ -267,7 +221,7 @@ def background_grid(ink_up: np.ndarray) -> np.ndarray:
 
     The minimum keeps cells that are mostly ink (thick digits in tight crops) from being taken for paper.
     """
-    grid = cell_percentile(ink_up, 30)
+    grid = cell_percentile(ink_up, PAPER_PERCENTILE, BACKGROUND_GRID)
     cells_y, cells_x = grid.shape
     padded = np.pad(grid, 1, mode="edge")
     return np.min([padded[dy : dy + cells_y, dx : dx + cells_x] for dy in range(3) for dx in range(3)], axis=0)
@@ -306,115 +260,12 @@ def remove_lines(mask: np.ndarray) -> np.ndarray:
             continue
         first = np.argmax(view, axis=1)
         last = width - 1 - np.argmax(view[:, ::-1], axis=1)
-        spanning = inked & (first <= 0.1 * width) & (last >= 0.9 * width - 1)
-        max_band = max(2, int(0.05 * height))
-        for start, end in _runs(spanning):
+        spanning = inked & (first <= LINE_EDGE * width) & (last >= (1 - LINE_EDGE) * width - 1)
+        max_band = max(2, int(LINE_THICKNESS * height))
+        for start, end in true_runs(spanning):
             if end - start <= max_band:
                 view[start:end] = False
     return mask
-
-
-def _runs(line: np.ndarray) -> list[tuple[int, int]]:
-    padded = np.concatenate([[False], line, [False]])
-    edges = np.flatnonzero(padded[1:] != padded[:-1])
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
-
-
-@dataclass(frozen=True)
-class Runs:
-    """Horizontal runs of ink of a mask: row, first column, end column (exclusive) and component label (1..)."""
-
-    rows: np.ndarray
-    starts: np.ndarray
-    ends: np.ndarray
-    labels: np.ndarray
-    count: int
-
-
-def ink_runs(mask: np.ndarray) -> Runs:
-    """8-connected components of a boolean mask, as labelled runs, in vectorised numpy.
-
-    Runs on adjacent rows that overlap or touch diagonally are joined; the components of that run graph are
-    found by hooking each edge's two labels to the smaller one and pointer jumping, until nothing changes. The
-    work grows with the number of runs, not of pixels, and no Python loop runs per run or per pixel, so noise,
-    dot grids and thousands of specks cost milliseconds.
-    """
-    height, width = mask.shape
-    padded = np.zeros((height, width + 2), np.int8)
-    padded[:, 1:-1] = mask
-    diff = np.diff(padded, axis=1)
-    rows, starts = np.nonzero(diff == 1)
-    ends = np.nonzero(diff == -1)[1]
-    count = len(rows)
-    if count == 0:
-        return Runs(rows, starts, ends, np.zeros(0, np.int64), 0)
-    # The runs of the row above that touch a run form a contiguous range (a row's runs are sorted and apart):
-    # from the first whose end reaches this run's start to the last whose start is within this run's end.
-    stride = width + 2
-    first = np.searchsorted(rows * stride + ends, (rows - 1) * stride + starts, side="left")
-    last = np.searchsorted(rows * stride + starts, (rows - 1) * stride + ends, side="right")
-    pairs = np.maximum(last - first, 0)
-    below = np.repeat(np.arange(count), pairs)
-    above = np.repeat(first, pairs) + (np.arange(pairs.sum()) - np.repeat(np.cumsum(pairs) - pairs, pairs))
-    parent = np.arange(count)
-    while True:
-        low = np.minimum(parent[below], parent[above])
-        np.minimum.at(parent, parent[below], low)
-        np.minimum.at(parent, parent[above], low)
-        while True:
-            jumped = parent[parent]
-            if np.array_equal(jumped, parent):
-                break
-            parent = jumped
-        if np.array_equal(parent[below], parent[above]):
-            break
-    _, labels = np.unique(parent, return_inverse=True)
-    return Runs(rows, starts, ends, labels + 1, int(labels.max()) + 1)
-
-
-def label_components(mask: np.ndarray) -> tuple[np.ndarray, int]:
-    """8-connected component labels of a boolean mask (0 = background) and their count."""
-    runs = ink_runs(mask)
-    return label_image(runs, mask.shape), runs.count
-
-
-def label_image(runs: Runs, shape: tuple[int, int]) -> np.ndarray:
-    """The label image of labelled runs (0 = background)."""
-    labels = np.zeros(shape, np.int32)
-    if runs.count:
-        lengths = runs.ends - runs.starts
-        offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        labels[np.repeat(runs.rows, lengths), np.repeat(runs.starts, lengths) + offsets] = np.repeat(
-            runs.labels, lengths
-        )
-    return labels
-
-
-@dataclass
-class Component:
-    label: int
-    area: int
-    box: Box
-
-
-def components_from_runs(runs: Runs) -> list[Component]:
-    """Area and bounding box of each component, from its runs (no pass over the image per component)."""
-    if not runs.count:
-        return []
-    index = runs.labels - 1
-    area = np.bincount(index, weights=runs.ends - runs.starts, minlength=runs.count)
-    left = np.full(runs.count, np.iinfo(np.int64).max)
-    top = left.copy()
-    right = np.zeros(runs.count, np.int64)
-    bottom = right.copy()
-    np.minimum.at(left, index, runs.starts)
-    np.minimum.at(top, index, runs.rows)
-    np.maximum.at(right, index, runs.ends)
-    np.maximum.at(bottom, index, runs.rows + 1)
-    return [
-        Component(k + 1, int(area[k]), Box(int(left[k]), int(top[k]), int(right[k]), int(bottom[k])))
-        for k in range(runs.count)
-    ]
 
 
 @dataclass
@@ -452,7 +303,7 @@ def analyse(gray: np.ndarray, work_side: int, bridge: int = 1, upscaled: float =
     peak = float(box_mean3(corrected).max())  # a 3x3 mean, so single noisy pixels do not count as ink
     if peak - floor < MIN_CONTRAST:
         raise NoDigitFound("nothing stands out from the background")
-    ink_mask = corrected > floor + 0.3 * (peak - floor)
+    ink_mask = corrected > floor + INK_THRESHOLD * (peak - floor)
     labels, parts = _components(remove_lines(ink_mask), bridge)
     parts = [part for part in parts if not is_line(part, ink_mask.shape)]
     if not parts:
@@ -480,20 +331,21 @@ def is_line(part: Component, shape: tuple[int, int]) -> bool:
     """A long thin component (half the image or more, ten times longer than thick): a ruled line or a border."""
     height, width = shape
     box = part.box
-    return (box.width >= 0.5 * width and box.height * 10 <= box.width) or (
-        box.height >= 0.5 * height and box.width * 10 <= box.height
+    return (box.width >= LINE_LENGTH * width and box.height * LINE_ASPECT <= box.width) or (
+        box.height >= LINE_LENGTH * height and box.width * LINE_ASPECT <= box.height
     )
 
 
 def digit_likeness(part: Component) -> float:
     """Ink area, discounted for shapes much wider than tall (dashes, leftovers of ruled lines): digits are upright."""
-    return part.area * min(1.0, 2.0 * part.box.height / part.box.width)
+    return part.area * min(1.0, UPRIGHT_RATIO * part.box.height / part.box.width)
 
 
 def digit_group(parts: list[Component]) -> list[Component]:
     """The components of the one digit: the largest, and those near it (broken strokes, a detached bar)."""
     main = max(parts, key=digit_likeness)
-    reach_x, reach_y = 0.5 * max(main.box.width, main.box.height), 0.35 * max(main.box.width, main.box.height)
+    size = max(main.box.width, main.box.height)
+    reach_x, reach_y = PIECE_REACH_X * size, PIECE_REACH_Y * size
     return [
         part
         for part in parts
@@ -502,15 +354,6 @@ def digit_group(parts: list[Component]) -> list[Component]:
         and part.box.top <= main.box.bottom + reach_y
         and part.box.bottom >= main.box.top - reach_y
     ]
-
-
-def union_box(parts: list[Component]) -> Box:
-    return Box(
-        min(p.box.left for p in parts),
-        min(p.box.top for p in parts),
-        max(p.box.right for p in parts),
-        max(p.box.bottom for p in parts),
-    )
 
 
 def ink_crop(
@@ -538,17 +381,6 @@ def ink_crop(
     keep = square_filter(keep, 3, np.maximum).astype(np.uint8)
     keep = np.asarray(Image.fromarray(keep).resize((box.width, box.height), Image.Resampling.NEAREST)) > 0
     return ink * keep
-
-
-def stroke_width(mask: np.ndarray) -> float:
-    """Mean stroke width of a boolean mask: twice the area over the boundary length."""
-    inner = mask.copy()
-    inner[1:] &= mask[:-1]
-    inner[:-1] &= mask[1:]
-    inner[:, 1:] &= mask[:, :-1]
-    inner[:, :-1] &= mask[:, 1:]
-    boundary = int((mask & ~inner).sum())
-    return 2.0 * float(mask.sum()) / boundary if boundary else 0.0
 
 
 def to_mnist_frame(ink: np.ndarray) -> np.ndarray:
@@ -605,120 +437,3 @@ def preprocess_digit(gray: np.ndarray) -> np.ndarray:
     gray, upscaled = upscale_small(gray)
     analysis = analyse(gray, WORK_SIDE, upscaled=upscaled)
     return to_mnist_frame(ink_crop(gray, analysis, digit_group(analysis.components)))
-
-
-def _x_overlap(a: Box, b: Box) -> int:
-    return min(a.right, b.right) - max(a.left, b.left)
-
-
-def group_into_digits(parts: list[Component]) -> list[list[Component]]:
-    """Components -> digits, left to right: pieces sharing most of their columns are one digit (broken strokes,
-    a detached bar); small marks far below the line's height (specks, dots) are dropped."""
-    groups: list[list[Component]] = []
-    boxes: list[Box] = []
-    for part in sorted(parts, key=lambda p: p.box.left):
-        for index, box in enumerate(boxes):
-            if _x_overlap(part.box, box) >= 0.5 * min(part.box.width, box.width):
-                groups[index].append(part)
-                boxes[index] = union_box([Component(0, 0, box), part])
-                break
-        else:
-            groups.append([part])
-            boxes.append(part.box)
-    heights = [box.height for box in boxes]
-    line_height = max(heights)
-    return [group for group, height in zip(groups, heights) if height >= 0.35 * line_height]
-
-
-def column_ranges(group: list[Component], labels: np.ndarray, count: int) -> list[tuple[int, int]]:
-    """Split a group's columns into ``count`` digits, cutting at the columns with the least ink near the evenly
-    spaced positions (where touching digits meet)."""
-    box = union_box(group)
-    if count == 1:
-        return [(box.left, box.right)]
-    mask = np.isin(labels[box.top : box.bottom, box.left : box.right], [p.label for p in group])
-    profile = mask.sum(axis=0).astype(np.float32)
-    cuts = [box.left]
-    for k in range(1, count):
-        nominal = k * box.width / count
-        window = max(1, int(0.25 * box.width / count))
-        low, high = int(max(1, nominal - window)), int(min(box.width - 1, nominal + window))
-        cuts.append(box.left + low + int(np.argmin(profile[low:high])) if high > low else box.left + int(nominal))
-    cuts.append(box.right)
-    return [(a, b) for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
-
-
-def split_candidates(width: int, line_height: int) -> list[int]:
-    """How many digits a group of this width may hold: one when it is not much wider than the line is high,
-    the count its width suggests when it is far too wide for one, both when in doubt."""
-    if width <= 1.1 * line_height:
-        return [1]
-    guess = max(2, int(round(width / (0.72 * line_height))))
-    return [guess] if width > 1.8 * line_height else [1, guess]
-
-
-def segment_number(gray: np.ndarray, classify=None) -> list[tuple[Box, np.ndarray]]:
-    """Grey image of a handwritten number in one line -> each digit's box (image pixels) and MNIST-style
-    uint8 (28, 28), left to right. Raises NoDigitFound for a blank image.
-
-    Pieces of one digit are merged (shared columns, gaps bridged); a group too wide for one digit is split
-    where touching digits meet. When the width leaves it open whether a group is one wide digit or two touching
-    ones, ``classify`` (uint8 (N, 28, 28) -> probabilities (N, 10)) decides: the reading whose least confident
-    digit is most confident wins; without it, the width alone decides.
-    """
-    gray, upscaled = upscale_small(gray)
-    analysis = analyse(gray, NUMBER_WORK_SIDE, bridge=3, upscaled=upscaled)
-    if len(analysis.components) > MAX_NUMBER_PARTS:
-        raise TooManyDigits(
-            f"more than {MAX_DIGITS} digits ({len(analysis.components)} separate marks); not one number"
-        )
-    groups = group_into_digits(analysis.components)
-    if len(groups) > MAX_DIGITS:
-        raise TooManyDigits(f"more than {MAX_DIGITS} digits ({len(groups)} digit-sized marks); not one number")
-    line_height = int(np.percentile([union_box(g).height for g in groups], 75))
-    digits = []
-    for group in groups:
-        readings = [
-            [
-                crop
-                for crop in (
-                    _digit_from_columns(gray, analysis, group, columns)
-                    for columns in column_ranges(group, analysis.labels, count)
-                )
-                if crop
-            ]
-            for count in split_candidates(union_box(group).width, line_height)
-        ]
-        readings = [reading for reading in readings if reading]
-        if len(readings) > 1 and classify is not None:
-            weakest = [
-                float(classify(np.stack([frame for _, frame in reading])).max(axis=1).min()) for reading in readings
-            ]
-            digits.extend(readings[int(np.argmax(weakest))])
-        elif readings:
-            digits.extend(readings[-1])
-    if not digits:
-        raise NoDigitFound("no digits found")
-    if len(digits) > MAX_DIGITS:
-        raise TooManyDigits(f"more than {MAX_DIGITS} digits; not one number")
-    return digits
-
-
-def _digit_from_columns(gray: np.ndarray, analysis: InkAnalysis, group: list[Component], columns: tuple[int, int]):
-    """The digit of ``group`` between work-copy ``columns``: (box in image pixels, uint8 28x28), or None if empty."""
-    ink = ink_crop(gray, analysis, group, columns)
-    rows = np.flatnonzero(ink.max(axis=1) > 0.1)
-    cols = np.flatnonzero(ink.max(axis=0) > 0.1)
-    if len(rows) == 0 or len(cols) == 0:
-        return None
-    height, width = gray.shape
-    work_box = union_box(group)
-    crop_box = Box(max(work_box.left, columns[0]), work_box.top, min(work_box.right, columns[1]), work_box.bottom)
-    origin = crop_box.scaled(analysis.factor_x, analysis.factor_y, width, height)
-    box = Box(
-        origin.left + int(cols[0]),
-        origin.top + int(rows[0]),
-        origin.left + int(cols[-1]) + 1,
-        origin.top + int(rows[-1]) + 1,
-    )
-    return box, to_mnist_frame(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])

@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from digits.arrays import label_components
 from digits.errors import DigitsError
 from digits.folders import load_labelled_folder
 from digits.images import read_gray, read_gray_bytes
-from digits.preprocess import TooManyDigits, label_components, segment_number
+from digits.numbers import TooManyDigits, segment_number
 from tests.conftest import ROOT, run_script
 
 SAMPLES = ROOT / "data" / "samples"

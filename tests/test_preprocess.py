@@ -4,9 +4,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from digits.arrays import label_components, stroke_width
 from digits.images import load_digit_array, read_image, to_grayscale
+from digits.numbers import segment_number
 from digits.predict import load_predictor, predict_arrays
-from digits.preprocess import NoDigitFound, label_components, preprocess_digit, segment_number, stroke_width
+from digits.preprocess import NoDigitFound, preprocess_digit
 from tests.synthetic import PhotoSettings, photo_of_digits, save_photo, tight_glyph
 
 CLEAN = PhotoSettings(canvas=(320, 240), digit_height=0.5, paper=230, gradient=0, ink=30, noise=0, blur=0, mode="L")

@@ -1,0 +1,159 @@
+"""Reading a whole number: the digits of one handwritten line, left to right, each made MNIST-style.
+
+Components of the ink (``digits.preprocess.analyse``) that share most of their columns are one digit (broken
+strokes, a detached bar); marks far smaller than the line are dropped; a group too wide for one digit is split
+at the columns with the least ink, where touching digits meet. More than ``MAX_DIGITS`` digit-sized marks is
+refused at once (a grid, a texture), so the work per image stays bounded.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from digits.arrays import Box, Component, union_box
+from digits.preprocess import InkAnalysis, NoDigitFound, analyse, ink_crop, to_mnist_frame, upscale_small
+
+SAME_DIGIT_OVERLAP = 0.5
+"""Two marks sharing this share of the narrower one's columns belong to one digit (a broken stroke, a bar)."""
+SMALL_MARK_HEIGHT = 0.35
+"""Marks under this share of the line's height are specks or dots, not digits."""
+ONE_DIGIT_WIDTH = 1.1
+"""A group at most this many line heights wide is one digit."""
+DIGIT_PITCH = 0.72
+"""A digit's usual width, in line heights: how many touching digits a wide group holds."""
+CERTAINLY_SEVERAL = 1.8
+"""A group wider than this many line heights is certainly several digits; in between, the classifier decides."""
+CUT_WINDOW = 0.25
+"""A cut between touching digits is looked for within this share of a digit's width around the even position."""
+INK_LEVEL = 0.1
+"""Ink (0..1) above this level counts when trimming a digit's crop to its box."""
+
+
+NUMBER_WORK_SIDE = 480
+"""Longer side of the reduced copy for whole numbers (several digits need more pixels to find their gaps)."""
+MAX_DIGITS = 10
+"""The longest number read from one image; more digit-sized marks are refused (bounded work per image)."""
+MAX_NUMBER_PARTS = 8 * MAX_DIGITS
+"""Separate ink marks a number may have (a digit in pieces, a few specks); more is a grid or texture, refused."""
+
+
+class TooManyDigits(ValueError):
+    """The image holds more digit-sized parts than a number may have (``MAX_DIGITS``): a grid, a texture, a
+    page of text. Refused at once rather than read as dozens of "digits"."""
+
+
+def _x_overlap(a: Box, b: Box) -> int:
+    return min(a.right, b.right) - max(a.left, b.left)
+
+
+def group_into_digits(parts: list[Component]) -> list[list[Component]]:
+    """Components -> digits, left to right: pieces sharing most of their columns are one digit (broken strokes,
+    a detached bar); small marks far below the line's height (specks, dots) are dropped."""
+    groups: list[list[Component]] = []
+    boxes: list[Box] = []
+    for part in sorted(parts, key=lambda p: p.box.left):
+        for index, box in enumerate(boxes):
+            if _x_overlap(part.box, box) >= SAME_DIGIT_OVERLAP * min(part.box.width, box.width):
+                groups[index].append(part)
+                boxes[index] = union_box([Component(0, 0, box), part])
+                break
+        else:
+            groups.append([part])
+            boxes.append(part.box)
+    heights = [box.height for box in boxes]
+    line_height = max(heights)
+    return [group for group, height in zip(groups, heights) if height >= SMALL_MARK_HEIGHT * line_height]
+
+
+def column_ranges(group: list[Component], labels: np.ndarray, count: int) -> list[tuple[int, int]]:
+    """Split a group's columns into ``count`` digits, cutting at the columns with the least ink near the evenly
+    spaced positions (where touching digits meet)."""
+    box = union_box(group)
+    if count == 1:
+        return [(box.left, box.right)]
+    mask = np.isin(labels[box.top : box.bottom, box.left : box.right], [p.label for p in group])
+    profile = mask.sum(axis=0).astype(np.float32)
+    cuts = [box.left]
+    for k in range(1, count):
+        nominal = k * box.width / count
+        window = max(1, int(CUT_WINDOW * box.width / count))
+        low, high = int(max(1, nominal - window)), int(min(box.width - 1, nominal + window))
+        cuts.append(box.left + low + int(np.argmin(profile[low:high])) if high > low else box.left + int(nominal))
+    cuts.append(box.right)
+    return [(a, b) for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
+
+
+def split_candidates(width: int, line_height: int) -> list[int]:
+    """How many digits a group of this width may hold: one when it is not much wider than the line is high,
+    the count its width suggests when it is far too wide for one, both when in doubt."""
+    if width <= ONE_DIGIT_WIDTH * line_height:
+        return [1]
+    guess = max(2, int(round(width / (DIGIT_PITCH * line_height))))
+    return [guess] if width > CERTAINLY_SEVERAL * line_height else [1, guess]
+
+
+def segment_number(gray: np.ndarray, classify=None) -> list[tuple[Box, np.ndarray]]:
+    """Grey image of a handwritten number in one line -> each digit's box (image pixels) and MNIST-style
+    uint8 (28, 28), left to right. Raises NoDigitFound for a blank image.
+
+    Pieces of one digit are merged (shared columns, gaps bridged); a group too wide for one digit is split
+    where touching digits meet. When the width leaves it open whether a group is one wide digit or two touching
+    ones, ``classify`` (uint8 (N, 28, 28) -> probabilities (N, 10)) decides: the reading whose least confident
+    digit is most confident wins; without it, the width alone decides.
+    """
+    gray, upscaled = upscale_small(gray)
+    analysis = analyse(gray, NUMBER_WORK_SIDE, bridge=3, upscaled=upscaled)
+    if len(analysis.components) > MAX_NUMBER_PARTS:
+        raise TooManyDigits(
+            f"more than {MAX_DIGITS} digits ({len(analysis.components)} separate marks); not one number"
+        )
+    groups = group_into_digits(analysis.components)
+    if len(groups) > MAX_DIGITS:
+        raise TooManyDigits(f"more than {MAX_DIGITS} digits ({len(groups)} digit-sized marks); not one number")
+    line_height = int(np.percentile([union_box(g).height for g in groups], 75))
+    digits = []
+    for group in groups:
+        readings = [
+            [
+                crop
+                for crop in (
+                    _digit_from_columns(gray, analysis, group, columns)
+                    for columns in column_ranges(group, analysis.labels, count)
+                )
+                if crop
+            ]
+            for count in split_candidates(union_box(group).width, line_height)
+        ]
+        readings = [reading for reading in readings if reading]
+        if len(readings) > 1 and classify is not None:
+            weakest = [
+                float(classify(np.stack([frame for _, frame in reading])).max(axis=1).min()) for reading in readings
+            ]
+            digits.extend(readings[int(np.argmax(weakest))])
+        elif readings:
+            digits.extend(readings[-1])
+    if not digits:
+        raise NoDigitFound("no digits found")
+    if len(digits) > MAX_DIGITS:
+        raise TooManyDigits(f"more than {MAX_DIGITS} digits; not one number")
+    return digits
+
+
+def _digit_from_columns(gray: np.ndarray, analysis: InkAnalysis, group: list[Component], columns: tuple[int, int]):
+    """The digit of ``group`` between work-copy ``columns``: (box in image pixels, uint8 28x28), or None if empty."""
+    ink = ink_crop(gray, analysis, group, columns)
+    rows = np.flatnonzero(ink.max(axis=1) > INK_LEVEL)
+    cols = np.flatnonzero(ink.max(axis=0) > INK_LEVEL)
+    if len(rows) == 0 or len(cols) == 0:
+        return None
+    height, width = gray.shape
+    work_box = union_box(group)
+    crop_box = Box(max(work_box.left, columns[0]), work_box.top, min(work_box.right, columns[1]), work_box.bottom)
+    origin = crop_box.scaled(analysis.factor_x, analysis.factor_y, width, height)
+    box = Box(
+        origin.left + int(cols[0]),
+        origin.top + int(rows[0]),
+        origin.left + int(cols[-1]) + 1,
+        origin.top + int(rows[-1]) + 1,
+    )
+    return box, to_mnist_frame(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
