@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
+import shutil
 import signal
 import socket
 import subprocess
@@ -112,13 +113,20 @@ async def slow_body(port: int, until: float, outcomes: Counter) -> None:
             writer.close()
 
 
-async def run(port: int, seconds: float, clients: int, hostile: bool) -> tuple[list, Counter, Counter]:
+async def run(port: int, seconds: float, clients: int, hostile: bool, use_wrk: bool) -> tuple[list, Counter, Counter]:
+    """Latencies (s) of the normal requests (with wrk: its one summary), their failures, the hostile outcomes."""
     url = f"http://127.0.0.1:{port}"
     digit = (ROOT / "data" / "samples" / "7.jpg").read_bytes()
     until = time.perf_counter() + seconds
-    latencies: list[float] = []
+    latencies: list = []
     failures, outcomes = Counter(), Counter()
-    tasks = [normal_client(url, digit, until, latencies, failures) for _ in range(clients)]
+    if use_wrk:  # normal clients from wrk, a C load generator that leaves the CPU to the server
+        from service_load import wrk_load
+
+        body = ROOT / "data" / "samples" / "7.jpg"
+        tasks = [asyncio.to_thread(lambda: latencies.append(wrk_load(url + "/predict", body, clients, int(seconds))))]
+    else:
+        tasks = [normal_client(url, digit, until, latencies, failures) for _ in range(clients)]
     if hostile:
         tasks.append(hostile_client(url, worst_images(), until, outcomes))
         tasks.append(oversized_body(port, until, outcomes))
@@ -144,22 +152,25 @@ def main() -> int:
                     break
             except httpx.TransportError:
                 time.sleep(0.2)
-        baseline, _, _ = asyncio.run(run(port, args.seconds, args.clients, hostile=False))
-        latencies, failures, outcomes = asyncio.run(run(port, args.seconds, args.clients, hostile=True))
+        use_wrk = shutil.which("wrk") is not None
+        baseline, _, _ = asyncio.run(run(port, args.seconds, args.clients, False, use_wrk))
+        latencies, failures, outcomes = asyncio.run(run(port, args.seconds, args.clients, True, use_wrk))
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=20)
-    ms = np.array(latencies) * 1000
-    print(f"{args.seconds:.0f} s, {args.clients} normal clients, serve --workers 2, loopback\n")
-    quiet = np.array(baseline) * 1000
-    print("| normal requests | count | failed | p50 | p99 |\n|---|---|---|---|---|")
-    print(
-        f"| alone (same run) | {len(quiet):,} | 0 | {np.percentile(quiet, 50):.1f} ms | {np.percentile(quiet, 99):.1f} ms |"
-    )
-    print(
-        f"| beside hostile traffic | {len(ms):,} | {sum(failures.values())} | {np.percentile(ms, 50):.1f} ms "
-        f"| {np.percentile(ms, 99):.1f} ms |"
-    )
+    generator = "wrk" if use_wrk else "a Python asyncio client"
+    print(f"{args.seconds:.0f} s, {args.clients} normal clients ({generator}), serve --workers 2, loopback\n")
+    print("| normal requests | requests/s | failed | p50 | p99 |\n|---|---|---|---|---|")
+    for label, result, hostile in (("alone (same run)", baseline, False), ("beside hostile traffic", latencies, True)):
+        if use_wrk:
+            rate, p50, p99, failed = result[0]
+            if hostile and failed:
+                failures["non-2xx"] += failed
+        else:
+            ms = np.array(result) * 1000
+            rate, p50, p99 = len(ms) / args.seconds, np.percentile(ms, 50), np.percentile(ms, 99)
+            failed = sum(failures.values()) if hostile else 0
+        print(f"| {label} | {rate:,.0f} | {failed} | {p50:.1f} ms | {p99:.1f} ms |")
     print("\n| hostile request | answers |\n|---|---|")
     for key, count in sorted(outcomes.items(), key=str):
         print(f"| {key} | {count} |")
