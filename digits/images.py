@@ -68,11 +68,6 @@ def access_error(path: Path, error: OSError) -> DigitsError:
     return DigitsError(f"{path}: cannot be read ({(error.strerror or str(error)).lower()})")
 
 
-def read_image_bytes(data: bytes, name: str = "upload") -> Image.Image:
-    """Like ``read_image``, for an image held in memory (an HTTP upload); ``name`` appears in errors."""
-    return decode_image(io.BytesIO(data), name, len(data))
-
-
 def decode_image(source, name: str, size: int | None = None) -> Image.Image:
     """Decode a path or binary stream safely, at full size; errors are DigitsErrors that start with ``name``."""
     return _decode(source, name, size, _loaded)

@@ -121,9 +121,7 @@ def is_mnist_style(gray: np.ndarray) -> bool:
     if len(rows) == 0:
         return False
     longer = max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1)
-    if not MNIST_BOX_SIDES[0] <= longer <= MNIST_BOX_SIDES[1] or rows[-1] - rows[0] + 1 > MNIST_BOX_SIDES[1]:
-        return False
-    if cols[-1] - cols[0] + 1 > MNIST_BOX_SIDES[1]:
+    if not MNIST_BOX_SIDES[0] <= longer <= MNIST_BOX_SIDES[1]:
         return False
     weights = gray.astype(np.float64)
     ys, xs = np.indices(gray.shape)

