@@ -45,8 +45,8 @@ CMD ["--help"]
 FROM inference AS train
 USER root
 WORKDIR /app
-COPY requirements.txt ./
-RUN pip install --no-cache-dir -r requirements.txt
+COPY requirements-training.txt ./
+RUN pip install --no-cache-dir -r requirements-training.txt
 COPY CNN_model.py ./
 COPY digits/training/ ./digits/training/
 RUN mkdir -p data && chown -R digits /app/data /app/models

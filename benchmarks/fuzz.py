@@ -6,7 +6,7 @@ inserted and deleted bytes, truncations, huge declared dimensions). Each is read
 it, as a single digit and as a number. Every outcome must be a reading, "no digit found" or one DigitsError;
 anything else is listed. Prints the count, the time, the slowest input and the outcomes as a Markdown table.
 
-    python benchmarks/fuzz.py [--cases 20000] [--seed 2026]
+    python -m benchmarks.fuzz [--cases 20000] [--seed 2026]
 """
 
 from __future__ import annotations
@@ -20,12 +20,10 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from digits.errors import DigitsError  # noqa: E402
-from digits.images import read_gray_bytes  # noqa: E402
-from digits.predict import load_predictor, predict_gray, read_number_gray  # noqa: E402
-from tests.fuzz_support import mutate, seed_images  # noqa: E402
+from digits.errors import DigitsError
+from digits.images import read_gray_bytes
+from digits.predict import load_predictor, predict_gray, read_number_gray
+from tests.fuzz_support import mutate, seed_images
 
 
 def main() -> int:

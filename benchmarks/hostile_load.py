@@ -13,7 +13,7 @@ The normal clients also run alone first, in the same run, for comparison.
 Prints a Markdown table: the normal requests' count, failures, p50 and p99 latency, and what each kind of
 hostile request got. Bounded in count and time; loopback only.
 
-    python benchmarks/hostile_load.py [--seconds 20] [--clients 4]
+    python -m benchmarks.hostile_load [--seconds 20] [--clients 4]
 """
 
 from __future__ import annotations

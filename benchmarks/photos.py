@@ -7,7 +7,7 @@ gradient, noise, blur, JPEG quality, RGB / L / RGBA, EXIF rotation, ruled lines.
 single-digit accuracy per condition, multi-digit numbers read exactly, the preprocessing time of a 640x480
 photo (median of repeated runs), and MNIST test accuracy with and without the preprocessing.
 
-    python benchmarks/photos.py [--singles 2000] [--numbers 500] [--model models/digits_cnn.tflite]
+    python -m benchmarks.photos [--singles 2000] [--numbers 500] [--model models/digits_cnn.tflite]
 """
 
 from __future__ import annotations
@@ -21,16 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from digits.constants import CACHE_DIR_NAME, DATA_DIR  # noqa: E402
-from digits.folders import load_labelled_folder  # noqa: E402
-from digits.images import read_gray  # noqa: E402
-from digits.numbers import segment_number  # noqa: E402
-from digits.predict import load_predictor, predict_arrays  # noqa: E402
-from digits.preprocess import NoDigitFound, preprocess_digit  # noqa: E402
-from digits.training.mnist import mnist_folders  # noqa: E402
-from tests.synthetic import photo_of_digits, random_settings, save_photo  # noqa: E402
+from digits.constants import CACHE_DIR_NAME, DATA_DIR
+from digits.folders import load_labelled_folder
+from digits.images import read_gray
+from digits.numbers import segment_number
+from digits.predict import load_predictor, predict_arrays
+from digits.preprocess import NoDigitFound, preprocess_digit
+from digits.training.mnist import mnist_folders
+from tests.synthetic import photo_of_digits, random_settings, save_photo
 
 
 def conditions(settings) -> list[str]:

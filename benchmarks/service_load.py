@@ -7,7 +7,7 @@ repeats. The load comes from ``wrk`` (Debian package ``wrk``: a C load generator
 when it is installed, else from a Python asyncio client (``--requests`` per repeat), which on a 2-core machine
 is itself the bottleneck. Bounded in count and time; loopback only.
 
-    python benchmarks/service_load.py [--clients 8] [--requests 2000] [--workers 2] [--quantized]
+    python -m benchmarks.service_load [--clients 8] [--requests 2000] [--workers 2] [--quantized]
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ Measures every row of README's "Accuracy and speed" table and prints it as Markd
   JPGs from their folder, end to end;
 - size and accuracy of the int8 LiteRT model against the float one.
 
-    python benchmarks/training.py [--seeds 42 43 44] [--no-baselines] [--output-dir runs/benchmark]
+    python -m benchmarks.training [--seeds 42 43 44] [--no-baselines] [--output-dir runs/benchmark]
 """
 
 from __future__ import annotations
@@ -29,15 +29,14 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from digits.constants import CACHE_DIR_NAME, DATA_DIR, TFLITE_INT8_MODEL_FILE, TFLITE_MODEL_FILE
+from digits.folders import LabelledImages, load_labelled_folder
+from digits.training.config import TrainingConfig
+from digits.training.mnist import mnist_folders, prepare_mnist_folders
+from digits.training.tfimport import keras, tf
+from digits.training.train import make_dataset, save_run, train
 
-from digits.constants import CACHE_DIR_NAME, DATA_DIR, TFLITE_INT8_MODEL_FILE, TFLITE_MODEL_FILE  # noqa: E402
-from digits.folders import LabelledImages, load_labelled_folder  # noqa: E402
-from digits.training.config import TrainingConfig  # noqa: E402
-from digits.training.mnist import mnist_folders, prepare_mnist_folders  # noqa: E402
-from digits.training.tfimport import keras, tf  # noqa: E402
-from digits.training.train import make_dataset, save_run, train  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 TARGET_ACCURACY = 0.99
 CHECK_EVERY_STEPS = 100

@@ -29,9 +29,20 @@ ANALYSIS_MAX_SIDE = 2048
 """Images with a longer side over this are decoded at reduced size (JPEG draft mode) or reduced right after
 decoding: reading a digit never needs more, and memory and time per image stay bounded."""
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+CHECKOUT_ROOT = PACKAGE_DIR.parent if (PACKAGE_DIR.parent / "CNN_usage.py").is_file() else None
+"""The folder this package runs from beside ``CNN_usage.py`` (a clone, an editable install, the Docker image);
+None when installed from a wheel."""
+PROJECT_ROOT = CHECKOUT_ROOT or Path.cwd()
+"""Where ``data/``, ``models/`` and ``example_results.txt`` live: the checkout, else the working directory."""
 DATA_DIR = PROJECT_ROOT / "data"
 MODELS_DIR = PROJECT_ROOT / "models"
+"""Where training saves the model, and the first place prediction looks for one."""
+BUNDLED_MODELS_DIR = PACKAGE_DIR / "bundled_models"
+"""The committed model as shipped inside the wheel (package data built from ``models/``), used when installed and
+no ``models/`` folder of one's own is there."""
+MODEL_ENV = "DIGITS_MODEL"
+"""Environment variable naming the model to use when no ``--model`` is given (CLI and service)."""
 REPORTS_DIR = Path("reports")
 """Where ``CNN_usage.py --evaluate`` writes its report by default, relative to the working directory."""
 

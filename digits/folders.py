@@ -1,14 +1,16 @@
 """Loading labelled image folders (``<root>/<class>/<image>``) into uint8 arrays, with an on-disk cache.
 
-Each image is decoded once through ``digits.images`` (the same path prediction uses). Unreadable files are
-reported by name and skipped. The decoded arrays are cached as an ``.npz`` (no pickle) keyed by the folder's
+Each image is decoded once through ``digits.images`` (the same path prediction uses), on all cores for large
+folders (joblib). Unreadable files are reported by name and skipped. The decoded arrays are cached as an ``.npz`` (no pickle) keyed by the folder's
 listing, sizes and modification times, so a second run skips decoding and a changed folder is read again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from digits.constants import CLASS_NAMES, IMAGE_SIZE, TESTING_DIR_NAMES, TRAININ
 from digits.errors import DigitsError
 from digits.images import is_image_name, load_digit_array
 from digits.preprocess import NoDigitFound
+from digits.results import Failure
 
 CACHE_FORMAT_VERSION = "3"  # bump whenever preprocessing changes what an image decodes to
 
@@ -30,7 +33,7 @@ class LabelledImages:
     images: np.ndarray
     labels: np.ndarray
     paths: list[Path]
-    failures: list[DigitsError] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
 
     def checksum(self) -> str:
         """SHA-256 of the decoded pixels and labels: identifies the data a model was trained on."""
@@ -83,17 +86,20 @@ def load_labelled_folder(root: Path, cache_dir: Path | None = None, progress: bo
     from tqdm import tqdm
 
     images, labels, paths, failures = [], [], [], []
-    for path, label in tqdm(
-        files, desc=f"Reading {root.name}", unit="img", file=sys.stderr, disable=not progress, leave=False
+    decoded = decode_in_parallel([path for path, _ in files])
+    for (path, label), outcome in tqdm(
+        zip(files, decoded),
+        total=len(files),
+        desc=f"Reading {root.name}",
+        unit="img",
+        file=sys.stderr,
+        disable=not progress,
+        leave=False,
     ):
-        try:
-            images.append(load_digit_array(path))
-        except DigitsError as error:
-            failures.append(error)
+        if isinstance(outcome, Failure):
+            failures.append(outcome)
             continue
-        except NoDigitFound:
-            failures.append(DigitsError(f"{path}: no digit found (blank image)"))
-            continue
+        images.append(outcome)
         labels.append(label)
         paths.append(path)
     if not images:
@@ -102,6 +108,33 @@ def load_labelled_folder(root: Path, cache_dir: Path | None = None, progress: bo
     if cache_file is not None and not failures:
         _write_cache(cache_file, result, root)
     return result
+
+
+def decode_file(path: Path) -> np.ndarray | Failure:
+    """One labelled image as the network's 28x28 input, or the Failure that says why it cannot be used."""
+    try:
+        return load_digit_array(path)
+    except DigitsError as error:
+        return Failure(path, str(error))
+    except NoDigitFound:
+        return Failure(path, f"{path}: no digit found (blank image)")
+
+
+PARALLEL_MIN_FILES = 2000
+"""Folders smaller than this are decoded in this process: starting worker processes costs about a second."""
+PARALLEL_BATCH = 256
+"""Files handed to a worker process at a time: large enough that sending them back costs little."""
+
+
+def decode_in_parallel(paths: list[Path]) -> Iterator[np.ndarray | Failure]:
+    """``decode_file`` of every path, in order, on all cores (joblib's process pool) for large folders."""
+    if len(paths) < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2:
+        return map(decode_file, paths)
+    from joblib import Parallel, delayed
+
+    return Parallel(n_jobs=-1, batch_size=PARALLEL_BATCH, return_as="generator")(
+        delayed(decode_file)(path) for path in paths
+    )
 
 
 def _write_cache(cache_file: Path, data: LabelledImages, root: Path) -> None:

@@ -7,18 +7,20 @@ falls back to the ``.keras`` model, loaded in Keras' safe mode (which never runs
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from digits.constants import (
+    BUNDLED_MODELS_DIR,
     DEFAULT_MIN_CONFIDENCE,
     INPUT_SHAPE,
     KERAS_MODEL_FILE,
     METADATA_FILE,
+    MODEL_ENV,
     MODELS_DIR,
     TFLITE_INT8_MODEL_FILE,
     TFLITE_MODEL_FILE,
@@ -28,46 +30,9 @@ from digits.images import load_digit_array, read_gray, to_model_input
 from digits.numbers import TooManyDigits, segment_number
 from digits.preprocess import NoDigitFound, preprocess_digit
 from digits.quiet import native_stderr_silenced
+from digits.results import DigitResult, Failure, NoDigit, NumberResult, Result
 
 BATCH_SIZE = 256
-
-
-@dataclass(frozen=True)
-class Prediction:
-    """The answer for one image: the digit, its probability and all ten, and the 28x28 input the network saw.
-
-    ``digit`` is None when the image holds no digit (blank). ``uncertain`` is set when the confidence is under
-    the reader's minimum confidence.
-    """
-
-    path: Path
-    digit: int | None
-    confidence: float = 0.0
-    probabilities: tuple[float, ...] = ()
-    uncertain: bool = False
-    network_input: np.ndarray | None = field(default=None, repr=False, compare=False)
-
-    def top_k(self, k: int) -> list[tuple[int, float]]:
-        """The ``k`` most probable digits with their probabilities, most probable first."""
-        order = np.argsort(self.probabilities)[::-1][:k]
-        return [(int(digit), float(self.probabilities[digit])) for digit in order]
-
-
-@dataclass(frozen=True)
-class NumberReading:
-    """A number read from one image: its digits left to right, each with its box (left, top, right, bottom)."""
-
-    path: Path
-    digits: tuple[Prediction, ...]
-    boxes: tuple[tuple[int, int, int, int], ...]
-
-    @property
-    def text(self) -> str:
-        return "".join(str(p.digit) for p in self.digits)
-
-    @property
-    def uncertain(self) -> bool:
-        return any(p.uncertain for p in self.digits)
 
 
 class Predictor:
@@ -125,9 +90,16 @@ def _keras_runner(path: Path) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def default_model_path(models_dir: Path = MODELS_DIR) -> Path:
-    """The model ``CNN_usage.py`` uses when none is named: the ``.tflite`` if present, else the ``.keras``."""
-    tflite = models_dir / TFLITE_MODEL_FILE
-    return tflite if tflite.is_file() else models_dir / KERAS_MODEL_FILE
+    """The model used when none is named: ``$DIGITS_MODEL``; else the ``.tflite`` (or ``.keras``) in ``models/``
+    of the checkout (or, when installed, of the working directory); else the one shipped inside the package."""
+    named = os.environ.get(MODEL_ENV, "").strip()
+    if named:
+        return Path(named)
+    for folder in (models_dir, BUNDLED_MODELS_DIR):
+        for name in (TFLITE_MODEL_FILE, KERAS_MODEL_FILE):
+            if (folder / name).is_file():
+                return folder / name
+    return models_dir / TFLITE_MODEL_FILE
 
 
 def load_predictor(model_path: Path | None = None, quantized: bool = False, threads: int = 2) -> Predictor:
@@ -197,28 +169,28 @@ def predict_arrays(predictor: Predictor, digits_uint8: np.ndarray, tta: bool = T
     return copies.reshape(len(TTA_SHIFTS), len(digits_uint8), -1).mean(axis=0)
 
 
-def _prediction(path: Path, network_input: np.ndarray, probabilities: np.ndarray, min_confidence: float) -> Prediction:
+def _digit_result(
+    path: Path, network_input: np.ndarray, probabilities: np.ndarray, min_confidence: float
+) -> DigitResult:
     digit = int(np.argmax(probabilities))
     confidence = float(probabilities[digit])
-    return Prediction(
+    return DigitResult(
         path, digit, confidence, tuple(float(p) for p in probabilities), confidence < min_confidence, network_input
     )
 
 
 def predict_files(
     predictor: Predictor, paths: Iterable[Path], min_confidence: float = 0.0, batch_size: int = BATCH_SIZE
-) -> Iterator[Prediction | DigitsError]:
-    """Predict each file, in order; yield a Prediction, or the DigitsError of a file that could not be read.
-
-    Files are decoded and preprocessed one by one and run through the model in batches. A blank image gives a
-    Prediction whose ``digit`` is None.
-    """
+) -> Iterator[DigitResult | NoDigit | Failure]:
+    """Read one digit from each file, in order: a DigitResult, a NoDigit for a blank image, or a Failure for a
+    file that could not be read. Files are decoded and preprocessed one by one and run through the model in
+    batches."""
     pending: list[tuple[Path, np.ndarray]] = []
 
-    def flush() -> Iterator[Prediction]:
+    def flush() -> Iterator[DigitResult]:
         probabilities = predict_arrays(predictor, np.stack([array for _, array in pending]))
         for (path, array), probs in zip(pending, probabilities):
-            yield _prediction(path, array, probs, min_confidence)
+            yield _digit_result(path, array, probs, min_confidence)
         pending.clear()
 
     for path in paths:
@@ -226,7 +198,7 @@ def predict_files(
             pending.append((path, load_digit_array(path)))
         except (DigitsError, NoDigitFound) as problem:
             yield from flush() if pending else ()
-            yield Prediction(path, None) if isinstance(problem, NoDigitFound) else problem
+            yield NoDigit(path) if isinstance(problem, NoDigitFound) else Failure(path, str(problem))
             continue
         if len(pending) >= batch_size:
             yield from flush()
@@ -234,18 +206,36 @@ def predict_files(
         yield from flush()
 
 
-def predict_gray(predictor: Predictor, gray: np.ndarray, source: Path, min_confidence: float = 0.0) -> Prediction:
-    """Predict the digit of one grey image (uint8 (H, W), any size); ``digit`` is None when it is blank."""
+def read_numbers(predictor: Predictor, paths: Iterable[Path], min_confidence: float = 0.0) -> Iterator[Result]:
+    """Read a number from each file, in order: a NumberResult, or a Failure for a file that could not be read."""
+    for path in paths:
+        try:
+            yield read_number(predictor, path, min_confidence)
+        except DigitsError as error:
+            yield Failure(path, str(error))
+
+
+def read_files(
+    predictor: Predictor, paths: Iterable[Path], min_confidence: float = 0.0, number: bool = False
+) -> Iterator[Result]:
+    """The one path iterator of the command line: each file's result, in order, as a digit or as a number."""
+    return read_numbers(predictor, paths, min_confidence) if number else predict_files(predictor, paths, min_confidence)
+
+
+def predict_gray(
+    predictor: Predictor, gray: np.ndarray, source: Path, min_confidence: float = 0.0
+) -> DigitResult | NoDigit:
+    """Read the digit of one grey image (uint8 (H, W), any size)."""
     try:
         frame = preprocess_digit(gray)
     except NoDigitFound:
-        return Prediction(source, None)
-    return _prediction(source, frame, predict_arrays(predictor, frame[np.newaxis])[0], min_confidence)
+        return NoDigit(source)
+    return _digit_result(source, frame, predict_arrays(predictor, frame[np.newaxis])[0], min_confidence)
 
 
 def read_number_gray(
     predictor: Predictor, gray: np.ndarray, source: Path, min_confidence: float = 0.0, scale: float = 1.0
-) -> NumberReading:
+) -> NumberResult:
     """Read a handwritten number (digits in one line) from a grey image; no digits when it is blank.
 
     ``scale`` is how many pixels of the user's image one pixel of ``gray`` stands for (large images are read
@@ -255,19 +245,19 @@ def read_number_gray(
     try:
         found = segment_number(gray, classify=lambda arrays: predict_arrays(predictor, arrays))
     except NoDigitFound:
-        return NumberReading(source, (), ())
+        return NumberResult(source, (), ())
     except TooManyDigits as error:
         raise DigitsError(f"{source}: {error}") from None
     frames = np.stack([frame for _, frame in found])
     probabilities = predict_arrays(predictor, frames)
-    digits = tuple(_prediction(source, frame, probs, min_confidence) for frame, probs in zip(frames, probabilities))
+    digits = tuple(_digit_result(source, frame, probs, min_confidence) for frame, probs in zip(frames, probabilities))
     boxes = tuple(
         tuple(int(round(value * scale)) for value in (box.left, box.top, box.right, box.bottom)) for box, _ in found
     )
-    return NumberReading(source, digits, boxes)
+    return NumberResult(source, digits, boxes)
 
 
-def read_number(predictor: Predictor, path: Path, min_confidence: float = 0.0) -> NumberReading:
+def read_number(predictor: Predictor, path: Path, min_confidence: float = 0.0) -> NumberResult:
     """Read a handwritten number from an image file; raises DigitsError when the file cannot be read."""
     gray, scale = read_gray(path)
     return read_number_gray(predictor, gray, path, min_confidence, scale)

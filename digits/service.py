@@ -16,22 +16,22 @@ import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Literal
 
 from fastapi import FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
 from PIL import Image
+from pydantic import BaseModel, Field
 from starlette.requests import ClientDisconnect
 
 from digits import __version__
 from digits.errors import DigitsError
 from digits.images import read_gray_bytes
-from digits.predict import Prediction, default_min_confidence, load_predictor, predict_gray, read_number_gray
+from digits.predict import default_min_confidence, load_predictor, predict_gray, read_number_gray
+from digits.results import Failure
+from digits.settings import MAX_BODY_BYTES, MAX_IN_FLIGHT, load_settings
 
-MAX_BODY_BYTES = 5 * 1024 * 1024
-MAX_IN_FLIGHT = 4
-"""Images up to ``HEAVY_PIXELS`` read at once by one worker: enough to keep its threads busy, few enough to bound
-its memory (about 30 MB each at most)."""
 HEAVY_PIXELS = 4_000_000
 """Images over this many pixels are decoded one at a time per worker, at background priority (``nice``)."""
 HEAVY_NICENESS = 10
@@ -39,12 +39,6 @@ HEAVY_NICENESS = 10
 QUEUE_WAIT_SECONDS = 10.0
 """How long a request waits for a turn before the answer is 503 (busy) with Retry-After."""
 PAGE = Path(__file__).with_name("static") / "index.html"
-ENVIRONMENT = {
-    "model": "DIGITS_MODEL",
-    "quantized": "DIGITS_QUANTIZED",
-    "max_body": "DIGITS_MAX_BODY_BYTES",
-    "max_in_flight": "DIGITS_MAX_IN_FLIGHT",
-}
 
 
 class BodyTooLarge(Exception):
@@ -88,20 +82,59 @@ class BodyLimitMiddleware:
                 await self._refuse(send)
 
     async def _refuse(self, send):
-        body = json.dumps({"error": f"request body over the limit of {self.max_bytes:,} bytes"}).encode()
+        message = f"request body over the limit of {self.max_bytes:,} bytes"
+        body = json.dumps(Failure(Path("body"), message).to_json()).encode()
         await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json")]})
         await send({"type": "http.response.body", "body": body})
 
 
-def prediction_json(prediction: Prediction) -> dict:
-    if prediction.digit is None:
-        return {"digit": None, "no_digit": True}
-    return {
-        "digit": prediction.digit,
-        "confidence": round(prediction.confidence, 6),
-        "probabilities": [round(p, 6) for p in prediction.probabilities],
-        "uncertain": prediction.uncertain,
-    }
+class DigitAnswer(BaseModel):
+    """A digit was read."""
+
+    digit: int = Field(ge=0, le=9)
+    confidence: float = Field(ge=0, le=1, description="probability of the digit")
+    probabilities: list[float] = Field(min_length=10, max_length=10, description="probability of each digit 0-9")
+    uncertain: bool = Field(description="the confidence is under the model's uncertainty threshold")
+
+
+class NoDigitAnswer(BaseModel):
+    """The image holds no digit (blank, noise, paper texture): an answer, not an error."""
+
+    digit: None
+    no_digit: Literal[True]
+
+
+class BoxedDigit(DigitAnswer):
+    box: list[int] = Field(min_length=4, max_length=4, description="left, top, right, bottom in the image's pixels")
+
+
+class NumberAnswer(BaseModel):
+    """With ``number=1``: the digits of a number written in one line, left to right (none: a blank image)."""
+
+    number: str | None
+    uncertain: bool
+    digits: list[BoxedDigit]
+
+
+class ErrorAnswer(BaseModel):
+    """The request could not be answered: one line naming the input and the problem."""
+
+    error: str
+
+
+class HealthAnswer(BaseModel):
+    status: Literal["ok"]
+    model: str
+    version: str
+    min_confidence: float
+
+
+ERROR_RESPONSES = {
+    400: {"model": ErrorAnswer, "description": "not an image, or one that cannot be read"},
+    413: {"model": ErrorAnswer, "description": "request body over the limit"},
+    503: {"model": ErrorAnswer, "description": "busy: try again after Retry-After seconds"},
+}
+PREDICT_ANSWER = DigitAnswer | NoDigitAnswer | NumberAnswer
 
 
 IMAGE_BODY = {"schema": {"type": "string", "format": "binary"}}
@@ -145,9 +178,9 @@ def create_app(
 
     @app.exception_handler(DigitsError)
     async def bad_input(request: Request, error: DigitsError):
-        return JSONResponse({"error": str(error)}, status_code=400)
+        return JSONResponse(Failure(Path("upload"), str(error)).to_json(), status_code=400)
 
-    @app.get("/health", summary="Liveness and the model in use")
+    @app.get("/health", summary="Liveness and the model in use", response_model=HealthAnswer)
     async def health() -> dict:
         return {"status": "ok", "model": predictor.path.name, "version": __version__, "min_confidence": threshold}
 
@@ -159,6 +192,8 @@ def create_app(
         "/predict",
         summary="Read the digit (or, with number=1, the whole number) in an image",
         openapi_extra=PREDICT_DOCS,
+        response_model=PREDICT_ANSWER,
+        responses=ERROR_RESPONSES,
     )
     async def predict(
         request: Request, number: bool = Query(False, description="read all the digits of a number written in one line")
@@ -171,7 +206,7 @@ def create_app(
         except TimeoutError:
             what = "a very large image is" if heavy else f"{max_in_flight} images are"
             return JSONResponse(
-                {"error": f"busy: {what} already being read by this worker; try again shortly"},
+                Failure(Path(name), f"busy: {what} already being read by this worker; try again shortly").to_json(),
                 status_code=503,
                 headers={"Retry-After": "1"},
             )
@@ -194,10 +229,8 @@ def create_app(
     def _answer(data: bytes, name: str, number: bool) -> dict:
         gray, scale = read_gray_bytes(data, name)
         if number:
-            reading = read_number_gray(predictor, gray, Path(name), threshold, scale)
-            digits = [{**prediction_json(p), "box": list(box)} for p, box in zip(reading.digits, reading.boxes)]
-            return {"number": reading.text or None, "uncertain": reading.uncertain, "digits": digits}
-        return prediction_json(predict_gray(predictor, gray, Path(name), threshold))
+            return read_number_gray(predictor, gray, Path(name), threshold, scale).to_json()
+        return predict_gray(predictor, gray, Path(name), threshold).to_json()
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     return app
@@ -236,50 +269,7 @@ async def image_from_request(request: Request) -> tuple[bytes, str]:
         raise DigitsError("body: the client disconnected before sending the whole image") from None
 
 
-def env_int(name: str, default: int, minimum: int = 1) -> int:
-    """A whole-number setting from the environment; a bad value is a one-line DigitsError naming the variable."""
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise DigitsError(f"{name}={raw!r}: not a whole number") from None
-    if value < minimum:
-        raise DigitsError(f"{name}={raw!r}: must be at least {minimum}")
-    return value
-
-
-def env_flag(name: str) -> bool:
-    """A yes/no setting: 1, true, yes, on (any case) switch it on; empty, 0, false, no, off switch it off."""
-    raw = os.environ.get(name, "").strip().lower()
-    if raw in ("", "0", "false", "no", "off"):
-        return False
-    if raw in ("1", "true", "yes", "on"):
-        return True
-    raise DigitsError(f"{name}={raw!r}: not a yes/no value (use 1 or 0)")
-
-
-def settings_from_environment() -> dict:
-    """The service's settings from DIGITS_MODEL, DIGITS_QUANTIZED, DIGITS_MAX_BODY_BYTES and
-    DIGITS_MAX_IN_FLIGHT, with defaults; a bad value raises DigitsError naming the variable."""
-    model = os.environ.get(ENVIRONMENT["model"]) or None
-    return {
-        "model_path": Path(model) if model else None,
-        "quantized": env_flag(ENVIRONMENT["quantized"]),
-        "max_body_bytes": env_int(ENVIRONMENT["max_body"], MAX_BODY_BYTES),
-        "max_in_flight": env_int(ENVIRONMENT["max_in_flight"], MAX_IN_FLIGHT),
-    }
-
-
-def export_settings(model_path: Path | None, quantized: bool, max_body_bytes: int, max_in_flight: int) -> None:
-    """Put the settings where each uvicorn worker's ``app_from_environment`` finds them."""
-    os.environ[ENVIRONMENT["model"]] = str(model_path or "")
-    os.environ[ENVIRONMENT["quantized"]] = "1" if quantized else ""
-    os.environ[ENVIRONMENT["max_body"]] = str(max_body_bytes)
-    os.environ[ENVIRONMENT["max_in_flight"]] = str(max_in_flight)
-
-
 def app_from_environment() -> FastAPI:
-    """Factory for uvicorn (one call per worker), configured by ``settings_from_environment``."""
-    return create_app(**settings_from_environment())
+    """Factory for uvicorn (one call per worker), configured by the settings ``serve`` put in the environment."""
+    settings = load_settings()
+    return create_app(settings.model, settings.quantized, settings.max_body_bytes, settings.max_in_flight)

@@ -37,7 +37,7 @@ def write_labelled_folder(root: Path, images: np.ndarray, labels: np.ndarray, ex
 
 def run_script(script: str, *args: str, timeout: float = 240, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run one of the top-level scripts in a fresh Python process, as a user would."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = dict(os.environ)
     return subprocess.run(
         [sys.executable, str(ROOT / script), *args],
         capture_output=True,

@@ -7,7 +7,6 @@ import sys
 import pytest
 
 from digits.atomic import atomic_path, recover_folder, remove_stale_temporaries, write_text
-from tests.conftest import ROOT
 
 
 def test_failed_write_leaves_previous_file_untouched(tmp_path):
@@ -49,7 +48,7 @@ with atomic.replaced_folder(target) as new:
 
 
 def switch(target, version, how, fault=None):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = dict(os.environ)
     if fault:
         env["DIGITS_FAULT_AT"] = fault
     return subprocess.run(

@@ -174,7 +174,7 @@ def test_prediction_does_not_import_tensorflow(trained_model_dir, digit_files):
         [sys.executable, *env_python, str(ROOT / "CNN_usage.py"), str(digit_files[0]), *model_args(trained_model_dir)],
         capture_output=True,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env=dict(os.environ),
     )
     assert result.returncode == 0
     imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
@@ -293,7 +293,7 @@ def test_quantized_model_is_used_when_asked(trained_model_dir, digit_files):
 
 
 def test_every_command_maps_failures_to_the_same_exit_codes(capsys):
-    from digits.cli import run_command
+    from digits.entry import run_command
     from digits.errors import DigitsError
 
     def fails(argv):

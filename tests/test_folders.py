@@ -34,7 +34,7 @@ def test_unreadable_files_are_named_skipped_and_counted(small_folder):
     (root / "7" / "empty.png").write_bytes(b"")
     data = load_labelled_folder(root, progress=False)
     assert len(data.labels) == 30
-    assert sorted(os.path.basename(str(f).split(":")[0]) for f in data.failures) == ["broken.jpg", "empty.png"]
+    assert sorted(os.path.basename(str(f.path)) for f in data.failures) == ["broken.jpg", "empty.png"]
 
 
 def test_blank_images_are_skipped_as_holding_no_digit(small_folder):
@@ -42,7 +42,7 @@ def test_blank_images_are_skipped_as_holding_no_digit(small_folder):
     Image.new("L", (40, 40), 255).save(root / "2" / "blank.png")
     data = load_labelled_folder(root, progress=False)
     assert len(data.labels) == 30
-    assert [str(f) for f in data.failures] == [f"{root / '2' / 'blank.png'}: no digit found (blank image)"]
+    assert [f.message for f in data.failures] == [f"{root / '2' / 'blank.png'}: no digit found (blank image)"]
 
 
 def test_zero_usable_images_is_an_error(tmp_path):

@@ -149,6 +149,28 @@ def test_page_and_openapi_are_served(server):
     spec = httpx.get(f"{server}/openapi.json").json()
     assert {"/predict", "/health", "/"} <= set(spec["paths"])
     assert "multipart/form-data" in json.dumps(spec["paths"]["/predict"])
+    # /docs describes every answer: the three shapes of a reading and the error of a bad request.
+    assert {"DigitAnswer", "NoDigitAnswer", "NumberAnswer", "BoxedDigit", "ErrorAnswer"} <= set(
+        spec["components"]["schemas"]
+    )
+    responses = spec["paths"]["/predict"]["post"]["responses"]
+    assert {"200", "400", "413", "503"} <= set(responses)
+    assert "ErrorAnswer" in json.dumps(responses["400"])
+
+
+@pytest.mark.parametrize("number", [False, True])
+def test_service_and_command_line_give_the_same_json(server, tmp_path, number):
+    """One result type for both: the CLI's --json line is the service's answer with the path in front."""
+    rng = np.random.default_rng(11)
+    settings = PhotoSettings(canvas=(700, 260), digit_height=0.45, mode="RGB")
+    image, _ = photo_of_digits([tight_glyph(int(d), rng) for d in ("907" if number else "4")], settings, rng)
+    save_photo(image, tmp_path / "in.png", settings)
+    query = "?number=1" if number else ""
+    served = httpx.post(f"{server}/predict{query}", content=(tmp_path / "in.png").read_bytes()).json()
+    flags = ["--json", "--number"] if number else ["--json"]
+    command = [sys.executable, str(ROOT / "CNN_usage.py"), *flags, str(tmp_path / "in.png")]
+    printed = json.loads(subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT).stdout)
+    assert printed == {"path": str(tmp_path / "in.png"), **served}
 
 
 def test_sigterm_shuts_down_gracefully():

@@ -73,7 +73,7 @@ def test_failed_export_leaves_the_previous_model_in_place(short_run, monkeypatch
         path.write_bytes(b"half a model")
         raise OSError("disk full")
 
-    monkeypatch.setattr(digits.training.train, "export_tflite", broken_export)
+    monkeypatch.setattr(digits.training.train, "export_keras", broken_export)
     with pytest.raises(OSError):
         digits.training.train.save_run(run, labelled(1, 0), testing, paths["keras"].parent, paths["results"])
     assert {key: paths[key].read_bytes() for key in before} == before

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -63,6 +64,8 @@ class TrainingRun:
     wall_time_s: float
     uncertainty: dict
     """``min_confidence`` chosen on the validation set, with the shares of wrong and right answers it flags."""
+    litert: dict[str, bytes]
+    """The LiteRT exports, float32 (``tflite``) and int8 (``tflite_int8``), as saved beside the model."""
 
 
 def split_validation(data: LabelledImages, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -185,11 +188,16 @@ def train(
         uncertainty = choose_min_confidence(val_probabilities, training.labels[val_index])
     probabilities = model.predict(to_model_input(testing.images), batch_size=512, verbose=0)
     test_metrics = classification_metrics(testing.labels, probabilities.argmax(axis=1))
-    wall_time = time.perf_counter() - started
+    wall_time = time.perf_counter() - started  # training and evaluating; the exports below are not timed
+    calibration = np.random.default_rng(config.seed).permutation(len(training.labels))[:CALIBRATION_IMAGES]
+    litert = export_litert(model, training.images[calibration])
+    metrics["test_accuracy_int8"] = litert_accuracy(litert["tflite_int8"], testing)
     history_lists = {
         key: [float(v) for v in values] for key, values in history.history.items() if key != "learning_rate"
     }
-    return TrainingRun(model, config, history_lists, metrics, test_metrics, probabilities, wall_time, uncertainty)
+    return TrainingRun(
+        model, config, history_lists, metrics, test_metrics, probabilities, wall_time, uncertainty, litert
+    )
 
 
 def export_keras(model: keras.Model, path: Path) -> Path:
@@ -227,6 +235,26 @@ def export_tflite_int8(model: keras.Model, path: Path, calibration_images: np.nd
             representative_dataset=representative_dataset,
         )
     return Path(path)
+
+
+def export_litert(model: keras.Model, calibration_images: np.ndarray) -> dict[str, bytes]:
+    """Both LiteRT conversions of the model, as bytes: float32 (``tflite``) and int8 (``tflite_int8``)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        return {
+            "tflite": export_tflite(model, Path(scratch) / TFLITE_MODEL_FILE).read_bytes(),
+            "tflite_int8": export_tflite_int8(
+                model, Path(scratch) / TFLITE_INT8_MODEL_FILE, calibration_images
+            ).read_bytes(),
+        }
+
+
+def litert_accuracy(model_bytes: bytes, testing: LabelledImages) -> float:
+    """Test accuracy of a LiteRT model as the command line reads it (through LiteRT, shifts averaged)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / TFLITE_MODEL_FILE
+        path.write_bytes(model_bytes)
+        predictions = predict_arrays(load_predictor(path), testing.images).argmax(axis=1)
+    return float((predictions == testing.labels).mean())
 
 
 def library_versions() -> dict[str, str]:
@@ -281,7 +309,8 @@ FILE_LABELS = {"tflite": ".tflite", "tflite_int8": "int8 .tflite", "keras": ".ke
 def save_run(
     run: TrainingRun, training: LabelledImages, testing: LabelledImages, output_dir: Path, results_file: Path
 ) -> dict[str, Path]:
-    """Write the model, its LiteRT export, metadata, history, curves, confusion matrix and the results file.
+    """Write the model, its LiteRT exports, metadata, history, curves, confusion matrix and the results file.
+    Only saves: everything written was made and measured by ``train``.
 
     The whole run, the results file included, is written into a new folder that replaces ``output_dir`` in one
     atomic switch (``digits.atomic.replaced_folder``): killed or failing at any point, ``output_dir`` holds
@@ -293,16 +322,10 @@ def save_run(
     results_file = Path(results_file)
     inside = results_file.resolve().parent == output_dir.resolve()
     with replaced_folder(output_dir) as stage:
-        staged = {
-            "keras": export_keras(run.model, stage / KERAS_MODEL_FILE),
-            "tflite": export_tflite(run.model, stage / TFLITE_MODEL_FILE),
-        }
-        calibration = np.random.default_rng(run.config.seed).permutation(len(training.labels))[:CALIBRATION_IMAGES]
-        staged["tflite_int8"] = export_tflite_int8(
-            run.model, stage / TFLITE_INT8_MODEL_FILE, training.images[calibration]
-        )
-        int8_predictions = predict_arrays(load_predictor(staged["tflite_int8"]), testing.images).argmax(axis=1)
-        run.metrics["test_accuracy_int8"] = float((int8_predictions == testing.labels).mean())
+        staged = {"keras": export_keras(run.model, stage / KERAS_MODEL_FILE)}
+        for key, name in (("tflite", TFLITE_MODEL_FILE), ("tflite_int8", TFLITE_INT8_MODEL_FILE)):
+            staged[key] = stage / name
+            staged[key].write_bytes(run.litert[key])
         metadata = {
             "class_names": list(CLASS_NAMES),
             "input_shape": list(INPUT_SHAPE),
