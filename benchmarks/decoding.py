@@ -46,7 +46,7 @@ def main() -> int:
         print(f"  one process {serial[-1]:.1f} s, all cores {parallel[-1]:.1f} s", file=sys.stderr)
     one, many = statistics.median(serial), statistics.median(parallel)
     print(f"{len(paths):,} files, {os.cpu_count()} cores, {platform.machine()}, {time.strftime('%Y-%m-%d')}\n")
-    print("| decoding | median of %d | files/s |\n|---|---|---|" % args.repeats)
+    print(f"| decoding | median of {args.repeats} | files/s |\n|---|---|---|")
     print(f"| one process | {one:.1f} s | {len(paths) / one:,.0f} |")
     print(f"| all cores (joblib) | {many:.1f} s | {len(paths) / many:,.0f} |")
     print(f"| speed-up, same run | {one / many:.2f}x | |")

@@ -61,6 +61,9 @@ METADATA_FILE = f"{MODEL_STEM}.json"
 HISTORY_FILE = "history.csv"
 CURVES_FILE = "training_curves.png"
 CONFUSION_FILE = "confusion_matrix.png"
+MISCLASSIFIED_FILE = "misclassified.png"
+REPORT_FILE = "report.html"
+"""A training run's self-contained report page (images embedded), beside the model."""
 EXAMPLE_RESULTS_FILE = PROJECT_ROOT / "example_results.txt"
 
 PREPROCESSING = (

@@ -66,3 +66,16 @@ def test_drawing_a_seven_and_clearing(page):
     draw(page, [(70, 60), (210, 60), (120, 240)])
     page.wait_for_function("document.getElementById('answer').textContent !== '?'", timeout=10_000)
     assert page.inner_text("#answer") == "7"
+
+
+def test_training_report_renders_offline_with_its_images(page, trained_model_dir):
+    """report.html of a real training run, opened from disk: its three images decode and are drawn."""
+    report = trained_model_dir / "report.html"
+    context = page.context.browser.new_context()
+    tab = context.new_page()
+    tab.goto(report.as_uri())
+    assert tab.inner_text("h1") == "Digit CNN: training report"
+    widths = tab.eval_on_selector_all("img", "images => images.map(i => i.complete ? i.naturalWidth : 0)")
+    assert len(widths) == 3 and all(width > 100 for width in widths)
+    assert tab.locator("table").count() >= 4 and "93,322" in tab.inner_text("body")
+    context.close()

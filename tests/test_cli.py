@@ -2,6 +2,7 @@
 
 import json
 import os
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -61,7 +62,9 @@ def test_help_lists_every_knob_with_defaults():
         "--prepare-data-only",
     ):
         assert flag in result.stdout
-    assert f"(default: {TrainingConfig().epochs})" in result.stdout
+    text = " ".join(result.stdout.split())  # help lines wrap wherever the terminal width says
+    assert "--recipe {original,fast,default}" in text
+    assert f"(default: {TrainingConfig().epochs}; original: 10, fast: " in text
 
 
 def test_predict_reads_digits(trained_model_dir, digit_files):
@@ -313,6 +316,24 @@ def test_every_command_maps_failures_to_the_same_exit_codes(capsys):
 def test_bad_flags_exit_2_with_usage(script):
     result = run_script(script, "--no-such-flag")
     assert result.returncode == 2 and "usage:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_recipes_are_picked_by_name_and_single_flags_override_them():
+    from digits.training.cli import parse_args
+    from digits.training.config import RECIPES
+
+    original = parse_args(["--recipe", "original"]).config
+    assert (original.epochs, original.batch_size, original.learning_rate, original.schedule) == (
+        10,
+        32,
+        1e-3,
+        "constant",
+    )
+    assert original.sparse_labels and not original.augment and original.patience == 0
+    assert original.validation_fraction == 0.2 and original.style_samples == 0
+    tuned = parse_args(["--recipe", "fast", "--epochs", "3", "--no-augment"]).config
+    assert tuned == replace(RECIPES["fast"], epochs=3, augment=False)
+    assert parse_args([]).config == TrainingConfig()
 
 
 def test_quick_is_resolved_once_into_the_settings_a_run_saves():

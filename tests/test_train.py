@@ -59,8 +59,20 @@ def test_saved_files_describe_the_run(short_run):
     assert history[0] == "epoch,accuracy,loss,val_accuracy,val_loss" and len(history) == 7
     results = paths["results"].read_text()
     assert "test accuracy:" in results and "Confusion matrix" in results and "93,322" in results
-    for key in ("curves", "confusion"):
+    for key in ("curves", "confusion", "misclassified"):
         assert paths[key].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert metadata["speed"]["ms_per_digit"] > 0 and metadata["speed"]["digits_per_s"] > 0
+
+
+def test_report_page_is_self_contained_and_shows_the_run(short_run):
+    run, paths, _ = short_run
+    page = paths["report"].read_text()
+    assert page.startswith("<!DOCTYPE html>") and "</html>" in page
+    # Everything embedded: three images as data URIs, nothing fetched from anywhere.
+    assert page.count('src="data:image/png;base64,') == 3
+    assert "http://" not in page and "https://" not in page and "<script" not in page
+    assert f"{run.metrics['test_accuracy']:.2%}" in page and "93,322" in page
+    assert "Per-class precision" in page and f"{run.uncertainty['min_confidence']:.2f}" in page
 
 
 def test_failed_export_leaves_the_previous_model_in_place(short_run, monkeypatch):

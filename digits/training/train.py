@@ -27,22 +27,26 @@ from digits.constants import (
     INPUT_SHAPE,
     KERAS_MODEL_FILE,
     METADATA_FILE,
+    MISCLASSIFIED_FILE,
     NUM_CLASSES,
     PREPROCESSING,
+    REPORT_FILE,
     TFLITE_INT8_MODEL_FILE,
     TFLITE_MODEL_FILE,
 )
 from digits.folders import LabelledImages
+from digits.html_report import training_report
 from digits.images import to_model_input
 from digits.predict import load_predictor, predict_arrays
 from digits.report import (
     classification_metrics,
     format_report,
     plot_confusion_matrix,
+    plot_misclassified,
     plot_training_curves,
 )
 from digits.training.calibration import choose_min_confidence
-from digits.training.config import TrainingConfig
+from digits.training.config import SCHEDULES, TrainingConfig
 from digits.training.model import build_model
 from digits.training.tfimport import keras, native_stderr_silenced, tf
 
@@ -66,6 +70,8 @@ class TrainingRun:
     """``min_confidence`` chosen on the validation set, with the shares of wrong and right answers it flags."""
     litert: dict[str, bytes]
     """The LiteRT exports, float32 (``tflite``) and int8 (``tflite_int8``), as saved beside the model."""
+    speed: dict[str, float]
+    """How fast the LiteRT model reads (``litert_speed``), measured on this machine at the end of the run."""
 
 
 def split_validation(data: LabelledImages, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -99,9 +105,15 @@ def with_style_samples(images: np.ndarray, labels: np.ndarray, count: int, seed:
 
 
 def make_dataset(
-    images: np.ndarray, labels: np.ndarray, batch_size: int, shuffle_seed: int | None = None, augment: bool = False
+    images: np.ndarray,
+    labels: np.ndarray,
+    batch_size: int,
+    shuffle_seed: int | None = None,
+    augment: bool = False,
+    sparse_labels: bool = False,
 ) -> tf.data.Dataset:
-    """uint8 images + int labels -> batches of (float32 (B, 28, 28, 1) in [0, 1], one-hot (B, 10)), prefetched.
+    """uint8 images + int labels -> batches of (float32 (B, 28, 28, 1) in [0, 1], one-hot (B, 10)), prefetched;
+    with ``sparse_labels`` the labels stay integers (B,).
 
     With ``shuffle_seed`` the order changes every epoch; with ``augment`` every batch is randomly transformed
     (``digits.training.augment``), seeded so that a run can be repeated.
@@ -112,7 +124,7 @@ def make_dataset(
 
     def to_inputs(batch_images, batch_labels):
         inputs = tf.cast(batch_images, tf.float32)[..., tf.newaxis] / 255.0
-        return inputs, tf.one_hot(batch_labels, NUM_CLASSES)
+        return inputs, batch_labels if sparse_labels else tf.one_hot(batch_labels, NUM_CLASSES)
 
     dataset = dataset.batch(batch_size).map(to_inputs, num_parallel_calls=tf.data.AUTOTUNE)
     if augment:
@@ -123,6 +135,28 @@ def make_dataset(
             lambda batch, seed: (augment_batch(batch[0], seed), batch[1]), num_parallel_calls=tf.data.AUTOTUNE
         )
     return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def learning_rate_schedule(config: TrainingConfig, steps_per_epoch: int):
+    """Adam's learning rate: constant, or a linear warm-up to the peak and a cosine decay to 1% of it."""
+    if config.schedule == "constant":
+        return config.learning_rate
+    if config.schedule != "cosine":
+        raise ValueError(f"unknown schedule {config.schedule!r} (known: {', '.join(SCHEDULES)})")
+    warmup = steps_per_epoch * min(config.warmup_epochs, max(0, config.epochs - 1))
+    return keras.optimizers.schedules.CosineDecay(
+        0.0 if warmup else config.learning_rate,
+        decay_steps=max(1, config.epochs * steps_per_epoch - warmup),
+        alpha=0.01,
+        warmup_target=config.learning_rate if warmup else None,
+        warmup_steps=warmup,
+    )
+
+
+def loss_function(config: TrainingConfig):
+    if config.sparse_labels:
+        return keras.losses.SparseCategoricalCrossentropy()
+    return keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing)
 
 
 def train(
@@ -140,25 +174,22 @@ def train(
     train_images, train_labels = with_style_samples(
         training.images[train_index], training.labels[train_index], config.style_samples, config.seed
     )
-    train_ds = make_dataset(train_images, train_labels, config.batch_size, config.seed, config.augment)
+    sparse = config.sparse_labels
+    train_ds = make_dataset(train_images, train_labels, config.batch_size, config.seed, config.augment, sparse)
     val_ds = (
-        make_dataset(training.images[val_index], training.labels[val_index], config.batch_size)
+        make_dataset(training.images[val_index], training.labels[val_index], config.batch_size, sparse_labels=sparse)
         if len(val_index)
         else None
     )
-    test_ds = make_dataset(testing.images, testing.labels, config.batch_size)
+    test_ds = make_dataset(testing.images, testing.labels, config.batch_size, sparse_labels=sparse)
 
     model = build_model(config.dropout)
     steps_per_epoch = int(np.ceil(len(train_labels) / config.batch_size))
-    warmup = steps_per_epoch * min(config.warmup_epochs, max(0, epochs - 1))
-    schedule = keras.optimizers.schedules.CosineDecay(
-        0.0 if warmup else config.learning_rate,
-        decay_steps=max(1, epochs * steps_per_epoch - warmup),
-        alpha=0.01,
-        warmup_target=config.learning_rate if warmup else None,
-        warmup_steps=warmup,
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate_schedule(config, steps_per_epoch)),
+        loss=loss_function(config),
+        metrics=["accuracy"],
     )
-    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="categorical_crossentropy", metrics=["accuracy"])
     callbacks = []
     if val_ds is not None and config.patience:
         callbacks.append(
@@ -175,7 +206,7 @@ def train(
 
     metrics = {}
     for name, dataset in (
-        ("train", make_dataset(training.images[train_index], training.labels[train_index], 512)),
+        ("train", make_dataset(training.images[train_index], training.labels[train_index], 512, sparse_labels=sparse)),
         ("validation", val_ds),
         ("test", test_ds),
     ):
@@ -192,11 +223,12 @@ def train(
     calibration = np.random.default_rng(config.seed).permutation(len(training.labels))[:CALIBRATION_IMAGES]
     litert = export_litert(model, training.images[calibration])
     metrics["test_accuracy_int8"] = litert_accuracy(litert["tflite_int8"], testing)
+    speed = litert_speed(litert["tflite"], testing.images)
     history_lists = {
         key: [float(v) for v in values] for key, values in history.history.items() if key != "learning_rate"
     }
     return TrainingRun(
-        model, config, history_lists, metrics, test_metrics, probabilities, wall_time, uncertainty, litert
+        model, config, history_lists, metrics, test_metrics, probabilities, wall_time, uncertainty, litert, speed
     )
 
 
@@ -257,6 +289,28 @@ def litert_accuracy(model_bytes: bytes, testing: LabelledImages) -> float:
     return float((predictions == testing.labels).mean())
 
 
+SPEED_REPEATS = 50
+
+
+def litert_speed(model_bytes: bytes, images: np.ndarray) -> dict[str, float]:
+    """Milliseconds to read one 28x28 digit as the CLI does (five shifted readings; median of ``SPEED_REPEATS``)
+    and digits per second read in batches, for the float LiteRT model on this machine."""
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / TFLITE_MODEL_FILE
+        path.write_bytes(model_bytes)
+        predictor = load_predictor(path)
+        single = []
+        for image in images[:SPEED_REPEATS]:
+            started = time.perf_counter()
+            predict_arrays(predictor, image[np.newaxis])
+            single.append(time.perf_counter() - started)
+        batch = images[:2000]
+        started = time.perf_counter()
+        predict_arrays(predictor, batch)
+        batched = time.perf_counter() - started
+    return {"ms_per_digit": float(np.median(single) * 1000), "digits_per_s": float(len(batch) / batched)}
+
+
 def library_versions() -> dict[str, str]:
     """Versions of the libraries a model depends on, for the metadata."""
     import PIL
@@ -303,6 +357,36 @@ def summary_lines(run: TrainingRun, files: dict[str, Path]) -> list[str]:
     return lines
 
 
+def report_page(run: TrainingRun, staged: dict[str, Path]) -> str:
+    """The run's self-contained ``report.html``: settings, curves, confusion matrix, misclassified digits,
+    per-class table, uncertainty threshold, model size and speed."""
+    m = run.metrics
+    summary = {
+        "test accuracy (Keras, read once)": f"{m['test_accuracy']:.2%}",
+        "test accuracy, int8 LiteRT model (as the CLI reads it)": f"{m['test_accuracy_int8']:.2%}",
+        "test loss": f"{m['test_loss']:.4f}",
+    }
+    if "validation_accuracy" in m:
+        summary["validation accuracy"] = f"{m['validation_accuracy']:.2%}"
+    summary.update(
+        {
+            "epochs run": f"{len(run.history['loss'])} of {run.config.epochs}",
+            "wall time (training and evaluation)": f"{run.wall_time_s:.0f} s",
+            "parameters": f"{run.model.count_params():,}",
+            "one digit, as the CLI reads it (LiteRT, this machine)": f"{run.speed['ms_per_digit']:.2f} ms",
+            "digits per second in batches (LiteRT, this machine)": f"{run.speed['digits_per_s']:,.0f}",
+            "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, TensorFlow {tf.__version__}",
+        }
+    )
+    images = {
+        "Training curves: accuracy and loss per epoch": staged["curves"],
+        "Confusion matrix of the test set (rows: true digit, columns: predicted)": staged["confusion"],
+        "Misclassified test digits: true → predicted (confidence)": staged["misclassified"],
+    }
+    files = {path.name: path.stat().st_size for key, path in staged.items() if key in FILE_LABELS}
+    return training_report(summary, asdict(run.config), run.test_metrics, run.uncertainty, images, files)
+
+
 FILE_LABELS = {"tflite": ".tflite", "tflite_int8": "int8 .tflite", "keras": ".keras"}
 
 
@@ -334,6 +418,7 @@ def save_run(
             "min_confidence": run.uncertainty["min_confidence"],
             "min_confidence_choice": run.uncertainty,
             "metrics": run.metrics,
+            "speed": run.speed,
             "training": asdict(run.config),
             "epochs_run": len(run.history["loss"]),
             "wall_time_s": round(run.wall_time_s, 1),
@@ -352,6 +437,11 @@ def save_run(
         staged["confusion"] = plot_confusion_matrix(
             run.test_metrics["confusion_matrix"], stage / CONFUSION_FILE, "Confusion matrix, test set"
         )
+        predicted = run.test_probabilities.argmax(axis=1)
+        staged["misclassified"] = plot_misclassified(
+            testing.images, testing.labels, predicted, run.test_probabilities.max(axis=1), stage / MISCLASSIFIED_FILE
+        )
+        staged["report"] = write_text(stage / REPORT_FILE, report_page(run, staged))
         paths = {key: output_dir / path.name for key, path in staged.items()}
         extra = [
             *summary_lines(run, staged),
