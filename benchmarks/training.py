@@ -1,49 +1,54 @@
-#!/usr/bin/env python
-"""Accuracy and speed of training and inference on this machine, against two baselines (run by hand).
+"""Recipes and baselines trained in one run, on the same data and machine: accuracy against wall time.
 
-Measures every row of README's "Accuracy and speed" table and prints it as Markdown, with medians:
+For each seed, one after another in this process:
 
-- MNIST test accuracy and wall time of the default recipe (``digits.training.config.TrainingConfig``), one run per seed,
-  plus a repeat of the first seed (reproducibility);
-- the time until the test accuracy first reaches 99.0%, checked every 100 training steps (the checks
-  themselves are not counted);
-- the same network trained with the original recipe (plain Adam at 0.001, no augmentation, no schedule,
-  10 epochs, batch 64) and the classic Keras example convnet, on the same data, for comparison;
-- a cold single-image ``python CNN_usage.py digit.jpg`` (new process each time) and predicting all 10,000 test
-  JPGs from their folder, end to end;
-- size and accuracy of the int8 LiteRT model against the float one.
+- the three recipes of ``CNN_model.py --recipe`` (``digits.training.config.RECIPES``): ``original`` (the original
+  project's training, exactly), ``fast`` and ``default``, each on the original 93,322-parameter network;
+- the classic Keras example convnet with its own recipe (keras-io ``mnist_convnet``: 15 epochs, batch 128);
+- a plain dense network (an ANN/MLP, as the original's report compared ANN with CNN): 784-256-10 with dropout,
+  Adam 0.001, 10 epochs, batch 128.
 
-    python -m benchmarks.training [--seeds 42 43 44] [--no-baselines] [--output-dir runs/benchmark]
+For each: MNIST test accuracy (read once by Keras), training wall time (the accuracy checks below excluded), the
+time until the test accuracy first reaches 99.0% and 99.5% (checked every 100 steps), seconds per epoch, and the
+seconds one epoch of the recipe's input pipeline takes alone (iterated without training). Writes a Markdown table
+(medians over the seeds, with min and max) to stdout and a self-contained comparison page with a plot of
+accuracy against wall time (``--output-dir``/comparison.html). Every ratio in it is from this one run.
+
+``--save-default DIR`` saves the default recipe's run of the first seed exactly as ``CNN_model.py`` does
+(``digits.training.train.save_run``), so the committed model can come from the same run as its benchmark.
+
+    python -m benchmarks.training [--seeds 42 43 44] [--only original fast] [--save-default models]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import platform
-import subprocess
+import statistics
 import sys
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from digits.constants import CACHE_DIR_NAME, DATA_DIR, TFLITE_INT8_MODEL_FILE, TFLITE_MODEL_FILE
-from digits.folders import LabelledImages, load_labelled_folder
-from digits.training.config import TrainingConfig
-from digits.training.mnist import mnist_folders, prepare_mnist_folders
+from digits.constants import EXAMPLE_RESULTS_FILE
+from digits.folders import LabelledImages
+from digits.html_report import figure, page, table
+from digits.training.cli import prepare_data
+from digits.training.config import RECIPES
 from digits.training.tfimport import keras, tf
-from digits.training.train import make_dataset, save_run, train
+from digits.training.train import make_dataset, save_run, split_validation, train, with_style_samples
 
 ROOT = Path(__file__).resolve().parent.parent
-
 TARGETS = (0.99, 0.995)
 CHECK_EVERY_STEPS = 100
 
 
 class TimeToAccuracy(keras.callbacks.Callback):
-    """Records the training time (checks excluded) at which the test accuracy first reaches each target."""
+    """Records the training time (checks excluded) at which the test accuracy first reaches each target, and the
+    time each epoch took (checks excluded)."""
 
     def __init__(self, testing: LabelledImages, targets=TARGETS, sparse_labels: bool = False):
         super().__init__()
@@ -51,9 +56,16 @@ class TimeToAccuracy(keras.callbacks.Callback):
         self.targets = tuple(targets)
         self.reached_s: dict[float, float] = {}
         self.paused = 0.0
+        self.epoch_s: list[float] = []
 
     def on_train_begin(self, logs=None):
         self.started = time.perf_counter()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_started, self.epoch_paused = time.perf_counter(), self.paused
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch_s.append(time.perf_counter() - self.epoch_started - (self.paused - self.epoch_paused))
 
     def on_train_batch_end(self, batch, logs=None):
         if len(self.reached_s) == len(self.targets) or (batch + 1) % CHECK_EVERY_STEPS:
@@ -66,8 +78,34 @@ class TimeToAccuracy(keras.callbacks.Callback):
         self.paused += time.perf_counter() - check_started
 
 
+@dataclass
+class Measured:
+    """One training of one contender with one seed."""
+
+    name: str
+    seed: int
+    accuracy: float
+    wall_s: float
+    reached_s: dict[float, float]
+    epoch_s: float
+    pipeline_s: float | None
+
+
+def pipeline_seconds(config, training: LabelledImages) -> float:
+    """One epoch of a recipe's input pipeline alone (shuffle, batch, augment), iterated without training."""
+    train_index, _ = split_validation(training, config.validation_fraction, config.seed)
+    images, labels = with_style_samples(
+        training.images[train_index], training.labels[train_index], config.style_samples, config.seed
+    )
+    dataset = make_dataset(images, labels, config.batch_size, config.seed, config.augment, config.sparse_labels)
+    started = time.perf_counter()
+    for _ in dataset:
+        pass
+    return time.perf_counter() - started
+
+
 def keras_example_convnet() -> keras.Model:
-    """The classic Keras example (keras-io examples/vision/mnist_convnet.py), unchanged."""
+    """The classic Keras example (keras-io examples/vision/mnist_convnet.py), unchanged: 34,826 parameters."""
     layers = keras.layers
     return keras.Sequential(
         [
@@ -83,136 +121,207 @@ def keras_example_convnet() -> keras.Model:
     )
 
 
-def train_keras_example(training: LabelledImages, testing: LabelledImages, seed: int) -> tuple[float, float]:
-    """Test accuracy and wall time of the Keras example's own recipe: batch 128, 15 epochs, Adam, 10% validation."""
+def dense_network() -> keras.Model:
+    """A plain dense network (ANN/MLP): 784 -> 256 ReLU -> dropout 0.2 -> 10 softmax, 203,530 parameters."""
+    layers = keras.layers
+    return keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            layers.Flatten(),
+            layers.Dense(256, activation="relu"),
+            layers.Dropout(0.2),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
+
+
+BASELINES = {
+    "Keras example convnet (its recipe: 15 epochs, batch 128)": (keras_example_convnet, 15, 128),
+    "dense network, ANN/MLP (10 epochs, batch 128)": (dense_network, 10, 128),
+}
+
+
+def train_baseline(name: str, training: LabelledImages, testing: LabelledImages, seed: int) -> Measured:
+    """A baseline's own recipe: Adam at 0.001, categorical cross-entropy, the last 10% held out for validation
+    (``validation_split``, after a seeded shuffle, since our arrays are ordered by class)."""
+    build, epochs, batch = BASELINES[name]
     keras.utils.set_random_seed(seed)
-    started = time.perf_counter()
-    model = keras_example_convnet()
-    model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
-    # Our arrays are ordered by class (folder by folder); the example's validation_split takes the last 10%,
-    # so shuffle first, as keras.datasets.mnist's own order is.
     order = np.random.default_rng(seed).permutation(len(training.labels))
     x = training.images[order].astype("float32")[..., None] / 255
     y = keras.utils.to_categorical(training.labels[order], 10)
-    model.fit(x, y, batch_size=128, epochs=15, validation_split=0.1, verbose=0)
+    clock = TimeToAccuracy(testing)
+    started = time.perf_counter()
+    model = build()
+    model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+    model.fit(x, y, batch_size=batch, epochs=epochs, validation_split=0.1, verbose=0, callbacks=[clock])
+    wall = time.perf_counter() - started - clock.paused
     accuracy = model.evaluate(
         testing.images.astype("float32")[..., None] / 255, keras.utils.to_categorical(testing.labels, 10), verbose=0
     )[1]
-    return float(accuracy), time.perf_counter() - started
+    return Measured(name, seed, float(accuracy), wall, clock.reached_s, statistics.median(clock.epoch_s), None)
 
 
-def median_seconds(command: list[str], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
-        times.append(time.perf_counter() - started)
-    return float(np.median(times))
+def train_recipe(recipe: str, training, testing, seed: int, verbose: int) -> tuple[Measured, object]:
+    config = replace(RECIPES[recipe], seed=seed)
+    clock = TimeToAccuracy(testing, sparse_labels=config.sparse_labels)
+    run = train(config, training, testing, verbose=verbose, extra_callbacks=[clock])
+    measured = Measured(
+        f"{recipe} recipe",
+        seed,
+        run.metrics["test_accuracy"],
+        run.wall_time_s - clock.paused,
+        clock.reached_s,
+        statistics.median(clock.epoch_s),
+        pipeline_seconds(config, training),
+    )
+    return measured, run
+
+
+def spread(values: list[float], fmt: str) -> str:
+    """'median (min-max)' of several seeds, or the one value."""
+    if len(values) == 1:
+        return format(values[0], fmt)
+    return f"{format(statistics.median(values), fmt)} ({format(min(values), fmt)}–{format(max(values), fmt)})"
+
+
+def summarise(results: list[Measured]) -> list[dict]:
+    """One row per contender: medians over the seeds, with the spread."""
+    rows = []
+    for name in dict.fromkeys(r.name for r in results):
+        mine = [r for r in results if r.name == name]
+        row = {
+            "name": name,
+            "seeds": len(mine),
+            "accuracy": spread([r.accuracy for r in mine], ".2%"),
+            "accuracy_median": statistics.median(r.accuracy for r in mine),
+            "wall_median": statistics.median(r.wall_s for r in mine),
+            "wall": spread([r.wall_s for r in mine], ".0f") + " s",
+            "epoch": spread([r.epoch_s for r in mine], ".1f") + " s",
+            "pipeline": spread([r.pipeline_s for r in mine], ".1f") + " s" if mine[0].pipeline_s is not None else "—",
+        }
+        for target in TARGETS:
+            times = [r.reached_s[target] for r in mine if target in r.reached_s]
+            row[target] = (
+                f"{statistics.median(times):.0f} s"
+                + (f" ({len(times)} of {len(mine)} seeds)" if len(times) < len(mine) else "")
+                if times
+                else "not reached"
+            )
+            row[f"{target}_median"] = statistics.median(times) if len(times) == len(mine) else None
+        rows.append(row)
+    return rows
+
+
+def markdown(rows: list[dict]) -> str:
+    header = "| contender | seeds | test accuracy | wall time | s per epoch | pipeline alone, s per epoch | 99.0% after | 99.5% after |"
+    lines = [header, "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(
+            f"| {r['name']} | {r['seeds']} | {r['accuracy']} | {r['wall']} | {r['epoch']} | {r['pipeline']} | {r[0.99]} | {r[0.995]} |"
+        )
+    return "\n".join(lines)
+
+
+def ratios(rows: list[dict]) -> list[str]:
+    """The headline comparisons, as ratios of times measured in this run."""
+    by_name = {r["name"]: r for r in rows}
+    original = by_name.get("original recipe")
+    lines = []
+    if original is None:
+        return lines
+    for name in ("fast recipe", "default recipe"):
+        other = by_name.get(name)
+        if other is None:
+            continue
+        lines.append(
+            f"{name}: {other['accuracy_median']:.2%} in {other['wall_median'] / original['wall_median']:.2f}x the wall "
+            f"time of the original recipe's 10 epochs ({original['accuracy_median']:.2%})"
+        )
+        if other["0.995_median"] is not None and original["0.99_median"] is not None:
+            lines.append(
+                f"{name} reaches 99.5% in {other['0.995_median'] / original['0.99_median']:.2f}x the time the original "
+                "recipe needs to reach 99.0%"
+            )
+    return lines
+
+
+def comparison_plot(results: list[Measured], path: Path) -> Path:
+    from digits.report import _pyplot, _save_figure
+
+    plt = _pyplot()
+    fig, axis = plt.subplots(figsize=(8, 5))
+    for name in dict.fromkeys(r.name for r in results):
+        mine = [r for r in results if r.name == name]
+        axis.scatter([r.wall_s for r in mine], [r.accuracy * 100 for r in mine], label=name, s=50)
+    axis.set(xlabel="training wall time (s), same machine, same run", ylabel="MNIST test accuracy (%)")
+    axis.set_title("Accuracy against training time")
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize=8)
+    return _save_figure(fig, path)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[42, 43, 44], help="seeds of the default recipe")
-    parser.add_argument("--no-baselines", action="store_true", help="skip the original recipe and the Keras example")
-    parser.add_argument("--output-dir", type=Path, default=ROOT / "runs" / "benchmark", help="where runs are saved")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[42, 43, 44], help="seeds, each trains every contender")
+    contenders = [*RECIPES, "keras-example", "dense"]
+    parser.add_argument("--only", nargs="+", choices=contenders, default=contenders, help="which contenders to train")
+    parser.add_argument("--output-dir", type=Path, default=ROOT / "runs" / "benchmark", help="where the page goes")
+    parser.add_argument(
+        "--save-default", type=Path, help="save the first seed's default run here, as CNN_model.py does"
+    )
+    parser.add_argument("--verbose", type=int, default=0, help="Keras progress output (0, 1 or 2)")
     args = parser.parse_args()
 
-    prepare_mnist_folders(DATA_DIR)
-    training_dir, testing_dir = mnist_folders(DATA_DIR)
-    training = load_labelled_folder(training_dir, cache_dir=DATA_DIR / CACHE_DIR_NAME)
-    testing = load_labelled_folder(testing_dir, cache_dir=DATA_DIR / CACHE_DIR_NAME)
-    default = TrainingConfig()
+    training, testing = prepare_data(None)
+    results = []
+    for seed in args.seeds:
+        for recipe in RECIPES:
+            if recipe not in args.only:
+                continue
+            measured, run = train_recipe(recipe, training, testing, seed, args.verbose)
+            results.append(measured)
+            print(f"  {measured}", file=sys.stderr, flush=True)
+            if recipe == "default" and args.save_default and seed == args.seeds[0]:
+                inside = args.save_default.resolve() == (ROOT / "models").resolve()
+                results_file = EXAMPLE_RESULTS_FILE if inside else args.save_default / EXAMPLE_RESULTS_FILE.name
+                files = save_run(run, training, testing, args.save_default, results_file)
+                print(f"  saved: {', '.join(str(p) for p in files.values())}", file=sys.stderr)
+        for key, name in (("keras-example", list(BASELINES)[0]), ("dense", list(BASELINES)[1])):
+            if key in args.only:
+                results.append(train_baseline(name, training, testing, seed))
+                print(f"  {results[-1]}", file=sys.stderr, flush=True)
 
-    runs = []
-    for seed in [*args.seeds, args.seeds[0]]:
-        clock = TimeToAccuracy(testing)
-        run = train(replace(default, seed=seed), training, testing, verbose=0, extra_callbacks=[clock])
-        runs.append((seed, run.metrics["test_accuracy"], run.wall_time_s, clock.reached_s, len(run.history["loss"])))
-        print(
-            f"default recipe, seed {seed}: {runs[-1][1]:.4%} in {runs[-1][2]:.0f} s, 99.0% after {clock.reached_s} s",
-            file=sys.stderr,
-        )
-    output = args.output_dir / f"seed{args.seeds[0]}"
-    files = save_run(run, training, testing, output, output / "results.txt")
-
-    baselines = []
-    if not args.no_baselines:
-        original = replace(
-            default,
-            epochs=10,
-            batch_size=64,
-            learning_rate=1e-3,
-            warmup_epochs=0,
-            augment=False,
-            patience=0,
-            dropout=0.5,
-        )
-        clock = TimeToAccuracy(testing)
-        started = time.perf_counter()
-        model_run = train(original, training, testing, verbose=0, extra_callbacks=[clock])
-        baselines.append(
-            (
-                "original recipe (Adam 0.001, no augmentation, 10 epochs, batch 64)",
-                model_run.metrics["test_accuracy"],
-                time.perf_counter() - started,
-                clock.reached_s,
-            )
-        )
-        accuracy, seconds = train_keras_example(training, testing, default.seed)
-        baselines.append(("Keras example convnet (34,826 parameters, 15 epochs)", accuracy, seconds, None))
-
-    digit = str(next((testing_dir / "7").iterdir()))
-    python = sys.executable
-    cold = median_seconds([python, "CNN_usage.py", digit], 7)
-    folder = median_seconds([python, "CNN_usage.py", str(testing_dir)], 3)
-    quantized_folder = median_seconds([python, "CNN_usage.py", "--quantized", str(testing_dir)], 3)
-    metadata = json.loads((output / "digits_cnn.json").read_text())
-    float_kb = (output / TFLITE_MODEL_FILE).stat().st_size / 1024
-    int8_kb = (output / TFLITE_INT8_MODEL_FILE).stat().st_size / 1024
-    loss_points = (metadata["metrics"]["test_accuracy"] - metadata["metrics"]["test_accuracy_int8"]) * 100
-
-    seeds_only = runs[:-1]
-    accuracies = [r[1] for r in seeds_only]
-    reached = [r[3] for r in seeds_only if r[3] is not None]
-
-    def fmt_time(value):
-        return "not reached" if value is None else f"{value:.0f} s"
-
-    print(
-        f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {platform.system()}, "
-        f"{__import__('os').cpu_count()} CPU cores, TensorFlow {tf.__version__}; medians.\n"
+    rows = summarise(results)
+    machine = (
+        f"{time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} CPU cores, TensorFlow {tf.__version__}"
     )
-    print("| measure | original project | target | measured |")
-    print("|---|---|---|---|")
-    print(
-        f"| MNIST test accuracy, default recipe, median of seeds {', '.join(map(str, args.seeds))} | 98.97% | >= 99.50% | "
-        f"**{np.median(accuracies):.2%}** ({', '.join(f'{a:.2%}' for a in accuracies)}) |"
-    )
-    print(
-        f"| wall time of the default training, data prepared | (unknown) | <= 8 min | **{np.median([r[2] for r in seeds_only]) / 60:.1f} min** |"
-    )
-    print(
-        f"| time until the test accuracy first reaches 99.0% | (unknown) | <= 60 s | **{fmt_time(np.median(reached) if reached else None)}** |"
-    )
-    print(f"| same seed twice (seed {runs[0][0]}) | | within 0.05 points | {runs[0][1]:.2%} and {runs[-1][1]:.2%} |")
-    print(f"| cold single image, `python CNN_usage.py digit.jpg` | about 7 s | <= 0.5 s | **{cold:.2f} s** |")
-    print(
-        f"| predict all 10,000 test JPGs from their folder | — | <= 5 s | **{folder:.1f} s** (int8: {quantized_folder:.1f} s) |"
-    )
-    print(
-        f"| int8 model: size / accuracy loss | 364.5 KB float | <= 110 KB / <= 0.1 points | **{int8_kb:.1f} KB** (float {float_kb:.1f} KB) / **{loss_points:.2f} points lower** |"
-    )
-    if baselines:
-        print("\n| same data, same machine | test accuracy | wall time | 99.0% reached after |")
-        print("|---|---|---|---|")
-        print(
-            f"| default recipe (this project), seed {args.seeds[0]} | {runs[0][1]:.2%} | {runs[0][2]:.0f} s | {fmt_time(runs[0][3])} |"
-        )
-        for name, accuracy, seconds, reached_s in baselines:
-            print(
-                f"| {name} | {accuracy:.2%} | {seconds:.0f} s | {fmt_time(reached_s) if 'original' in name else '—'} |"
-            )
-    print(f"\nModel files of seed {args.seeds[0]}: {', '.join(str(p) for p in files.values())}")
+    print(f"Measured {machine}; all in one run; seeds {', '.join(map(str, args.seeds))}; medians (min–max).\n")
+    print(markdown(rows))
+    for line in ratios(rows):
+        print(f"\n- {line}")
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    plot = comparison_plot(results, args.output_dir / "comparison.png")
+    header = [
+        "contender",
+        "seeds",
+        "test accuracy",
+        "wall time",
+        "s per epoch",
+        "pipeline alone",
+        "99.0% after",
+        "99.5% after",
+    ]
+    body = [
+        [r["name"], r["seeds"], r["accuracy"], r["wall"], r["epoch"], r["pipeline"], r[0.99], r[0.995]] for r in rows
+    ]
+    sections = [
+        ("Same data, same machine, same run", table(header, body)),
+        ("Ratios", "<ul>" + "".join(f"<li>{line}</li>" for line in ratios(rows)) + "</ul>"),
+        ("Accuracy against wall time", figure(plot, "each point is one training (one seed)")),
+    ]
+    html_path = args.output_dir / "comparison.html"
+    html_path.write_text(page("Training recipes and baselines", sections, f"Measured {machine}."), encoding="utf-8")
+    print(f"\ncomparison page: {html_path}")
     return 0
 
 

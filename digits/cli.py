@@ -15,6 +15,7 @@ from pathlib import Path
 
 from digits.constants import REPORTS_DIR
 from digits.entry import run_command
+from digits.errors import DigitsError
 
 EPILOG = """examples:
   python CNN_usage.py digit.jpg
@@ -22,6 +23,7 @@ EPILOG = """examples:
   python CNN_usage.py scans/ --json --save-preprocessed seen/
   python CNN_usage.py --number postcode.jpg
   python CNN_usage.py --evaluate "data/MNIST - JPG - testing"
+  python CNN_usage.py --collect my_hand --label 7 sevens/   (then: python CNN_model.py --fine-tune my_hand)
   python CNN_usage.py serve --port 8000      (HTTP service; serve --help for its options)
 
 A blank image prints "no digit found". A prediction less confident than --min-confidence (by default the
@@ -70,6 +72,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="write the 28x28 image the network saw for each input into DIR, to see why it answered what it did",
     )
     parser.add_argument(
+        "--collect",
+        type=Path,
+        metavar="DIR",
+        help="with --label D: store each image as a sample of your own handwriting (the 28x28 the network sees, "
+        "and the original) under DIR/D/, for python CNN_model.py --fine-tune DIR",
+    )
+    parser.add_argument("--label", metavar="D", help="with --collect: the digit these images show (0-9)")
+    parser.add_argument(
         "--evaluate",
         type=Path,
         metavar="FOLDER",
@@ -89,6 +99,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--min-confidence must be between 0 and 1")
     if args.evaluate is None and not args.paths:
         parser.error("give at least one image or folder, or --evaluate FOLDER")
+    if (args.collect is None) != (args.label is None):
+        parser.error("--collect DIR and --label D go together")
+    if args.label is not None and (len(args.label.strip()) != 1 or args.label.strip() not in "0123456789"):
+        parser.error("--label must be one digit, 0 to 9")
     if args.evaluate is not None and args.paths:
         parser.error("--evaluate takes one folder; predict other paths in a separate call")
     return args
@@ -139,6 +153,33 @@ def predict_command(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def collect_command(args: argparse.Namespace) -> int:
+    """``--collect DIR --label D``: store each image as a sample of the user's handwriting, one line each."""
+    from digits.corrections import parse_label, store_sample
+    from digits.images import collect_image_paths, read_gray
+    from digits.preprocess import NoDigitFound, preprocess_digit
+
+    label = parse_label(args.label)
+    files, problems = collect_image_paths(args.paths)
+    failed = len(problems)
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr, flush=True)
+    for path in files:
+        try:
+            gray, _ = read_gray(path)
+            stored = store_sample(args.collect, label, preprocess_digit(gray), gray)
+        except NoDigitFound:
+            print(f"error: {path}: no digit found, nothing stored", file=sys.stderr, flush=True)
+            failed += 1
+            continue
+        except DigitsError as error:
+            print(f"error: {error}", file=sys.stderr, flush=True)
+            failed += 1
+            continue
+        print(f"{path}: stored as {stored.network_input} ({stored.count} samples of {label})", flush=True)
+    return 1 if failed else 0
+
+
 def evaluate_command(args: argparse.Namespace) -> int:
     from digits.evaluate import evaluate_folder
 
@@ -186,6 +227,8 @@ def serve_command(argv: list[str]) -> int:
     option("quantized", action=argparse.BooleanOptionalAction)
     option("max_body_bytes", type=int)
     option("max_in_flight", type=int)
+    option("collect", type=Path)
+    option("collect_limit", type=int)
     args = parser.parse_args(argv)
     settings = load_settings(**vars(args))
     settings.to_environment()
@@ -211,6 +254,8 @@ def raw_main(argv: list[str]) -> int:
     if argv[:1] == ["serve"]:
         return serve_command(argv[1:])
     args = parse_args(argv)
+    if args.collect is not None:
+        return collect_command(args)
     return evaluate_command(args) if args.evaluate is not None else predict_command(args)
 
 

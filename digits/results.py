@@ -42,7 +42,8 @@ class DigitResult:
         order = np.argsort(self.probabilities)[::-1][:k]
         return [(int(digit), float(self.probabilities[digit])) for digit in order]
 
-    def to_json(self, top_k: int = 1) -> dict:
+    def to_json(self, top_k: int = 1, inputs: bool = False) -> dict:
+        """The JSON fields; ``inputs`` adds ``network_input``, the 28x28 grey levels the network saw (rows)."""
         record = {
             "digit": self.digit,
             "confidence": round(self.confidence, JSON_DIGITS),
@@ -51,6 +52,8 @@ class DigitResult:
         }
         if top_k > 1:
             record["top_k"] = [{"digit": d, "probability": round(p, JSON_DIGITS)} for d, p in self.top_k(top_k)]
+        if inputs and self.network_input is not None:
+            record["network_input"] = self.network_input.tolist()
         return record
 
     def to_text(self, top_k: int = 1) -> str:
@@ -71,7 +74,7 @@ class NoDigit:
     digit: ClassVar[None] = None
     network_input: ClassVar[None] = None
 
-    def to_json(self, top_k: int = 1) -> dict:
+    def to_json(self, top_k: int = 1, inputs: bool = False) -> dict:
         return {"digit": None, "no_digit": True}
 
     def to_text(self, top_k: int = 1) -> str:
@@ -95,11 +98,11 @@ class NumberResult:
     def uncertain(self) -> bool:
         return any(p.uncertain for p in self.digits)
 
-    def to_json(self, top_k: int = 1) -> dict:
+    def to_json(self, top_k: int = 1, inputs: bool = False) -> dict:
         return {
             "number": self.text or None,
             "uncertain": self.uncertain,
-            "digits": [{**p.to_json(top_k), "box": list(box)} for p, box in zip(self.digits, self.boxes)],
+            "digits": [{**p.to_json(top_k, inputs), "box": list(box)} for p, box in zip(self.digits, self.boxes)],
         }
 
     def to_text(self, top_k: int = 1) -> str:
@@ -116,7 +119,7 @@ class Failure:
     path: Path
     message: str
 
-    def to_json(self, top_k: int = 1) -> dict:
+    def to_json(self, top_k: int = 1, inputs: bool = False) -> dict:
         return {"error": self.message}
 
     def to_text(self, top_k: int = 1) -> str:

@@ -26,9 +26,11 @@ from pydantic import BaseModel, Field
 from starlette.requests import ClientDisconnect
 
 from digits import __version__
+from digits.corrections import MAX_SAMPLES_PER_DIGIT, FolderFull, parse_label, store_sample
 from digits.errors import DigitsError
 from digits.images import read_gray_bytes
 from digits.predict import default_min_confidence, load_predictor, predict_gray, read_number_gray
+from digits.preprocess import NoDigitFound, preprocess_digit
 from digits.results import Failure
 from digits.settings import MAX_BODY_BYTES, MAX_IN_FLIGHT, load_settings
 
@@ -95,6 +97,9 @@ class DigitAnswer(BaseModel):
     confidence: float = Field(ge=0, le=1, description="probability of the digit")
     probabilities: list[float] = Field(min_length=10, max_length=10, description="probability of each digit 0-9")
     uncertain: bool = Field(description="the confidence is under the model's uncertainty threshold")
+    network_input: list[list[int]] | None = Field(
+        None, description="with inputs=1: the 28x28 grey levels the network saw, row by row"
+    )
 
 
 class NoDigitAnswer(BaseModel):
@@ -127,6 +132,20 @@ class HealthAnswer(BaseModel):
     model: str
     version: str
     min_confidence: float
+    collect: bool = Field(description="corrections are stored (serve --collect DIR)")
+
+
+class StoredPaths(BaseModel):
+    label: int = Field(ge=0, le=9)
+    network_input: str = Field(description="the 28x28 sample, relative to the --collect folder")
+    original: str = Field(description="the image it came from, in grey, relative to the --collect folder")
+
+
+class StoredAnswer(BaseModel):
+    """A correction was stored as a sample of the user's handwriting."""
+
+    stored: StoredPaths
+    count: int = Field(description="samples of this digit in the folder now")
 
 
 ERROR_RESPONSES = {
@@ -158,6 +177,8 @@ def create_app(
     quantized: bool = False,
     max_body_bytes: int = MAX_BODY_BYTES,
     max_in_flight: int = MAX_IN_FLIGHT,
+    collect_dir: Path | None = None,
+    collect_limit: int = MAX_SAMPLES_PER_DIGIT,
 ) -> FastAPI:
     """The service, with its model loaded (the committed one by default).
 
@@ -178,11 +199,18 @@ def create_app(
 
     @app.exception_handler(DigitsError)
     async def bad_input(request: Request, error: DigitsError):
-        return JSONResponse(Failure(Path("upload"), str(error)).to_json(), status_code=400)
+        status = 409 if isinstance(error, FolderFull) else 400
+        return JSONResponse(Failure(Path("upload"), str(error)).to_json(), status_code=status)
 
     @app.get("/health", summary="Liveness and the model in use", response_model=HealthAnswer)
     async def health() -> dict:
-        return {"status": "ok", "model": predictor.path.name, "version": __version__, "min_confidence": threshold}
+        return {
+            "status": "ok",
+            "model": predictor.path.name,
+            "version": __version__,
+            "min_confidence": threshold,
+            "collect": collect_dir is not None,
+        }
 
     @app.get("/", response_class=HTMLResponse, summary="A page to draw a digit on and see the prediction live")
     async def page() -> str:
@@ -193,12 +221,40 @@ def create_app(
         summary="Read the digit (or, with number=1, the whole number) in an image",
         openapi_extra=PREDICT_DOCS,
         response_model=PREDICT_ANSWER,
+        response_model_exclude_unset=True,
         responses=ERROR_RESPONSES,
     )
     async def predict(
-        request: Request, number: bool = Query(False, description="read all the digits of a number written in one line")
+        request: Request,
+        number: bool = Query(False, description="read all the digits of a number written in one line"),
+        inputs: bool = Query(False, description="add each digit's 28x28 network input to the answer"),
     ) -> dict:
         data, name = await image_from_request(request)
+        return await in_turn(data, name, answer, (number, inputs))
+
+    @app.post(
+        "/correct",
+        summary="Store a correction: the image and the digit it really shows (only with serve --collect DIR)",
+        openapi_extra=PREDICT_DOCS,
+        response_model=StoredAnswer,
+        responses={
+            **ERROR_RESPONSES,
+            404: {"model": ErrorAnswer, "description": "corrections are not collected"},
+            409: {"model": ErrorAnswer, "description": "this digit's folder is full"},
+        },
+    )
+    async def correct(
+        request: Request, label: str = Query(description="the digit the image really shows, 0-9")
+    ) -> dict:
+        if collect_dir is None:
+            message = "corrections are not collected here: start the service with --collect DIR"
+            return JSONResponse(Failure(Path("correct"), message).to_json(), status_code=404)
+        digit = parse_label(label)
+        data, name = await image_from_request(request)
+        return await in_turn(data, name, store_correction, digit)
+
+    async def in_turn(data: bytes, name: str, work, argument):
+        """Run ``work(data, name, argument)`` off the event loop once a slot is free (503 after the wait)."""
         heavy = declared_pixels(data) > HEAVY_PIXELS
         slots = heavy_slots if heavy else in_flight
         try:
@@ -212,25 +268,35 @@ def create_app(
             )
         try:
             if heavy:  # decoded and read entirely by the background-priority thread
-                return await asyncio.wrap_future(heavy_pool.submit(answer, data, name, number))
-            return await run_in_threadpool(answer, data, name, number)
+                return await asyncio.wrap_future(heavy_pool.submit(guarded, work, data, name, argument))
+            return await run_in_threadpool(guarded, work, data, name, argument)
         finally:
             slots.release()
 
-    def answer(data: bytes, name: str, number: bool) -> dict:
-        """Decode, preprocess and predict in one worker thread (one hop off the event loop per request)."""
+    def guarded(work, data: bytes, name: str, argument) -> dict:
+        """Whatever a hostile image trips on is still a bad image: 400, never 500."""
         try:
-            return _answer(data, name, number)
+            return work(data, name, argument)
         except DigitsError:
             raise
-        except Exception as error:  # whatever a hostile image trips on is still a bad image: 400, never 500
+        except Exception as error:
             raise DigitsError(f"{name}: this image cannot be processed ({type(error).__name__})") from None
 
-    def _answer(data: bytes, name: str, number: bool) -> dict:
+    def store_correction(data: bytes, name: str, digit: int) -> dict:
+        gray, _ = read_gray_bytes(data, name)
+        try:
+            frame = preprocess_digit(gray)
+        except NoDigitFound:
+            raise DigitsError(f"{name}: no digit found, nothing stored") from None
+        return store_sample(collect_dir, digit, frame, gray, collect_limit).to_json(collect_dir)
+
+    def answer(data: bytes, name: str, options: tuple[bool, bool]) -> dict:
+        """Decode, preprocess and predict in one worker thread (one hop off the event loop per request)."""
+        number, inputs = options
         gray, scale = read_gray_bytes(data, name)
         if number:
-            return read_number_gray(predictor, gray, Path(name), threshold, scale).to_json()
-        return predict_gray(predictor, gray, Path(name), threshold).to_json()
+            return read_number_gray(predictor, gray, Path(name), threshold, scale).to_json(inputs=inputs)
+        return predict_gray(predictor, gray, Path(name), threshold).to_json(inputs=inputs)
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     return app
@@ -272,4 +338,11 @@ async def image_from_request(request: Request) -> tuple[bytes, str]:
 def app_from_environment() -> FastAPI:
     """Factory for uvicorn (one call per worker), configured by the settings ``serve`` put in the environment."""
     settings = load_settings()
-    return create_app(settings.model, settings.quantized, settings.max_body_bytes, settings.max_in_flight)
+    return create_app(
+        settings.model,
+        settings.quantized,
+        settings.max_body_bytes,
+        settings.max_in_flight,
+        settings.collect,
+        settings.collect_limit,
+    )

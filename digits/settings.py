@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from digits.corrections import MAX_SAMPLES_PER_DIGIT
 from digits.errors import DigitsError
 
 ENV_PREFIX = "DIGITS_"
@@ -33,6 +34,12 @@ class ServiceSettings(BaseSettings):
     model: Path | None = Field(None, description="a .tflite or .keras model (default: the one in models/)")
     quantized: bool = Field(False, description="use the int8 LiteRT model beside the model")
     max_body_bytes: int = Field(MAX_BODY_BYTES, ge=1, description="larger request bodies get 413")
+    collect: Path | None = Field(
+        None, description="store corrections sent from the drawing page under this folder (off when not given)"
+    )
+    collect_limit: int = Field(
+        MAX_SAMPLES_PER_DIGIT, ge=1, description="with --collect: samples kept per digit at most; more get 409"
+    )
     max_in_flight: int = Field(
         MAX_IN_FLIGHT, ge=1, description="images read at once per worker; more requests wait, then get 503"
     )

@@ -11,11 +11,13 @@ import sys
 from dataclasses import fields, replace
 from pathlib import Path
 
-from digits.constants import CACHE_DIR_NAME, DATA_DIR, EXAMPLE_RESULTS_FILE, MODELS_DIR
+from digits.constants import CACHE_DIR_NAME, DATA_DIR, EXAMPLE_RESULTS_FILE, KERAS_MODEL_FILE, MODELS_DIR
 from digits.entry import run_command
+from digits.errors import DigitsError
 from digits.training.config import DEFAULT_RECIPE, RECIPES, SCHEDULES, TrainingConfig, quick_config
 
 QUICK_OUTPUT_DIR = Path("runs/quick")
+FINE_TUNE_OUTPUT_DIR = Path("runs/fine-tuned")
 
 
 KNOBS = {
@@ -98,12 +100,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help=f"smoke run: a few thousand images, at most 2 epochs, saved to {QUICK_OUTPUT_DIR} unless --output-dir is given",
     )
     parser.add_argument(
+        "--fine-tune",
+        type=Path,
+        metavar="DIR",
+        help="teach the trained model your handwriting: train a few epochs on the samples collected in DIR "
+        "(CNN_usage.py --collect, or the drawing page) mixed with MNIST, print the accuracy before and after, and "
+        f"save to {FINE_TUNE_OUTPUT_DIR} unless --output-dir is given (--epochs, --learning-rate, --batch-size, "
+        "--seed and --no-augment apply)",
+    )
+    parser.add_argument(
+        "--base-model",
+        type=Path,
+        default=MODELS_DIR / KERAS_MODEL_FILE,
+        help="with --fine-tune: the .keras model to start from (default: %(default)s)",
+    )
+    parser.add_argument(
         "--prepare-data-only",
         action="store_true",
         help="create the MNIST JPG folders under data/ if they are missing, then exit",
     )
     args = parser.parse_args(argv)
     given = {f.name: getattr(args, f.name) for f in fields(TrainingConfig) if hasattr(args, f.name)}
+    args.given = given
     args.config = replace(RECIPES[args.recipe], **given)
     config = args.config
     if config.style_samples < 0:
@@ -123,11 +141,13 @@ def output_paths(args: argparse.Namespace) -> tuple[Path, Path]:
     """Where the model files and the results file go, following the defaults described in --help."""
     if args.output_dir is not None:
         output_dir = args.output_dir
+    elif args.fine_tune is not None:
+        output_dir = FINE_TUNE_OUTPUT_DIR
     else:
         output_dir = QUICK_OUTPUT_DIR if args.quick else MODELS_DIR
     if args.results_file is not None:
         results = args.results_file
-    elif args.output_dir is None and not args.quick:
+    elif args.output_dir is None and not args.quick and args.fine_tune is None:
         results = EXAMPLE_RESULTS_FILE
     else:
         results = output_dir / EXAMPLE_RESULTS_FILE.name
@@ -164,6 +184,8 @@ def raw_main(argv: list[str]) -> int:
         for folder in prepare_mnist_folders(args.data_dir or DATA_DIR):
             print(folder)
         return 0
+    if args.fine_tune is not None:
+        return fine_tune_command(args)
     training, testing = prepare_data(args.data_dir)
 
     from digits.training.train import quick_subset, save_run, summary_lines, train
@@ -178,6 +200,38 @@ def raw_main(argv: list[str]) -> int:
     print()
     print("\n".join(summary_lines(run, paths)))
     print("saved: " + ", ".join(str(path) for path in paths.values()))
+    return 0
+
+
+def fine_tune_command(args: argparse.Namespace) -> int:
+    """``--fine-tune DIR``: the collected samples, MNIST replayed, before/after accuracy, a saved run."""
+    from digits.corrections import load_samples
+
+    samples = load_samples(args.fine_tune)  # fails fast, before MNIST is read, when there is nothing to learn
+    if not args.base_model.is_file():
+        raise DigitsError(f"{args.base_model}: base model not found (train one first, or pass --base-model)")
+    training, testing = prepare_data(args.data_dir)
+
+    from digits.training.fine_tune import FINE_TUNE, fine_tune
+    from digits.training.train import save_run, summary_lines
+
+    tunable = {"epochs", "batch_size", "learning_rate", "seed", "augment"}
+    config = replace(FINE_TUNE, **{name: value for name, value in args.given.items() if name in tunable})
+    result = fine_tune(args.base_model, samples, args.fine_tune, training, testing, config)
+    output_dir, results_file = output_paths(args)
+    paths = save_run(result.run, training, testing, output_dir, results_file)
+    print()
+    print(f"fine-tuned on {result.trained_samples} samples of {args.fine_tune} in {result.seconds:.0f} s")
+    print(f"{'accuracy':<34}{'before':>8}{'after':>8}")
+    print(
+        f"{f'held-out samples ({result.held_out_samples})':<34}{result.before['samples']:>8.2%}{result.after['samples']:>8.2%}"
+    )
+    print(
+        f"{f'MNIST test set ({len(testing.labels):,})':<34}{result.before['mnist']:>8.2%}{result.after['mnist']:>8.2%}"
+    )
+    print("\n".join(summary_lines(result.run, paths)))
+    print("saved: " + ", ".join(str(path) for path in paths.values()))
+    print(f"use it: python CNN_usage.py --model {paths['tflite']} ...   or   serve --model {paths['tflite']}")
     return 0
 
 

@@ -59,7 +59,7 @@ RECIPES: dict[str, TrainingConfig] = {
         style_samples=0,
     ),
     "fast": TrainingConfig(
-        epochs=12,
+        epochs=16,
         batch_size=256,
         learning_rate=4e-3,
         warmup_epochs=2,

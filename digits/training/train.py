@@ -72,6 +72,8 @@ class TrainingRun:
     """The LiteRT exports, float32 (``tflite``) and int8 (``tflite_int8``), as saved beside the model."""
     speed: dict[str, float]
     """How fast the LiteRT model reads (``litert_speed``), measured on this machine at the end of the run."""
+    provenance: dict | None = None
+    """Where a fine-tuned model comes from (base model, samples and their checksum), saved in its metadata."""
 
 
 def split_validation(data: LabelledImages, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -181,7 +183,6 @@ def train(
         if len(val_index)
         else None
     )
-    test_ds = make_dataset(testing.images, testing.labels, config.batch_size, sparse_labels=sparse)
 
     model = build_model(config.dropout)
     steps_per_epoch = int(np.ceil(len(train_labels) / config.batch_size))
@@ -204,31 +205,46 @@ def train(
         callbacks=[*callbacks, *extra_callbacks],
     )
 
-    metrics = {}
-    for name, dataset in (
-        ("train", make_dataset(training.images[train_index], training.labels[train_index], 512, sparse_labels=sparse)),
-        ("validation", val_ds),
-        ("test", test_ds),
-    ):
-        if dataset is not None:
-            loss, accuracy = model.evaluate(dataset, verbose=0)
-            metrics[f"{name}_loss"], metrics[f"{name}_accuracy"] = float(loss), float(accuracy)
-    uncertainty = {"min_confidence": None}
-    if len(val_index):
-        val_probabilities = model.predict(to_model_input(training.images[val_index]), batch_size=512, verbose=0)
-        uncertainty = choose_min_confidence(val_probabilities, training.labels[val_index])
-    probabilities = model.predict(to_model_input(testing.images), batch_size=512, verbose=0)
-    test_metrics = classification_metrics(testing.labels, probabilities.argmax(axis=1))
-    wall_time = time.perf_counter() - started  # training and evaluating; the exports below are not timed
-    calibration = np.random.default_rng(config.seed).permutation(len(training.labels))[:CALIBRATION_IMAGES]
-    litert = export_litert(model, training.images[calibration])
-    metrics["test_accuracy_int8"] = litert_accuracy(litert["tflite_int8"], testing)
-    speed = litert_speed(litert["tflite"], testing.images)
     history_lists = {
         key: [float(v) for v in values] for key, values in history.history.items() if key != "learning_rate"
     }
+    splits = {"train": (training.images[train_index], training.labels[train_index])}
+    if len(val_index):
+        splits["validation"] = (training.images[val_index], training.labels[val_index])
+    calibration = np.random.default_rng(config.seed).permutation(len(training.labels))[:CALIBRATION_IMAGES]
+    return measure_run(model, config, history_lists, splits, testing, training.images[calibration], started)
+
+
+def measure_run(
+    model: keras.Model,
+    config: TrainingConfig,
+    history: dict[str, list[float]],
+    splits: dict[str, tuple[np.ndarray, np.ndarray]],
+    testing: LabelledImages,
+    calibration_images: np.ndarray,
+    started: float,
+    provenance: dict | None = None,
+) -> TrainingRun:
+    """Everything measured about a trained model, for ``save_run``: loss and accuracy on each split and the test
+    set, the uncertainty threshold (chosen on the ``validation`` split), the LiteRT exports with the int8 model's
+    accuracy, and the reading speed. ``started`` is when training began (the wall time ends before the exports)."""
+    metrics = {}
+    sparse = config.sparse_labels
+    for name, (images, labels) in [*splits.items(), ("test", (testing.images, testing.labels))]:
+        loss, accuracy = model.evaluate(make_dataset(images, labels, 512, sparse_labels=sparse), verbose=0)
+        metrics[f"{name}_loss"], metrics[f"{name}_accuracy"] = float(loss), float(accuracy)
+    uncertainty = {"min_confidence": None}
+    if "validation" in splits:
+        images, labels = splits["validation"]
+        uncertainty = choose_min_confidence(model.predict(to_model_input(images), batch_size=512, verbose=0), labels)
+    probabilities = model.predict(to_model_input(testing.images), batch_size=512, verbose=0)
+    test_metrics = classification_metrics(testing.labels, probabilities.argmax(axis=1))
+    wall_time = time.perf_counter() - started  # training and evaluating; the exports below are not timed
+    litert = export_litert(model, calibration_images)
+    metrics["test_accuracy_int8"] = litert_accuracy(litert["tflite_int8"], testing)
+    speed = litert_speed(litert["tflite"], testing.images)
     return TrainingRun(
-        model, config, history_lists, metrics, test_metrics, probabilities, wall_time, uncertainty, litert, speed
+        model, config, history, metrics, test_metrics, probabilities, wall_time, uncertainty, litert, speed, provenance
     )
 
 
@@ -419,6 +435,7 @@ def save_run(
             "min_confidence_choice": run.uncertainty,
             "metrics": run.metrics,
             "speed": run.speed,
+            **({"fine_tuned_from": run.provenance} if run.provenance else {}),
             "training": asdict(run.config),
             "epochs_run": len(run.history["loss"]),
             "wall_time_s": round(run.wall_time_s, 1),
