@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from dataclasses import fields, replace
 from pathlib import Path
 
 from digits.constants import CACHE_DIR_NAME, DATA_DIR, EXAMPLE_RESULTS_FILE, KERAS_MODEL_FILE, MODELS_DIR
 from digits.entry import run_command
 from digits.errors import DigitsError
-from digits.training.config import DEFAULT_RECIPE, RECIPES, SCHEDULES, TrainingConfig, quick_config
+from digits.training.config import DEFAULT_RECIPE, RECIPES, SCHEDULES, STRATEGIES, TrainingConfig, quick_config
 
 QUICK_OUTPUT_DIR = Path("runs/quick")
 FINE_TUNE_OUTPUT_DIR = Path("runs/fine-tuned")
@@ -39,6 +40,11 @@ KNOBS = {
         "strokes, tiny crops) to the training split; 0 for none",
     ),
     "seed": (int, "random seed for the split, the shuffling and the weights"),
+    "distribute": (
+        str,
+        "train on several devices or machines with tf.distribute: mirrored (all local GPUs, or --cpu-devices "
+        "logical CPUs) or multi-worker (machines named by TF_CONFIG); --batch-size and --learning-rate are per device",
+    ),
 }
 """The flags that override one setting of the chosen recipe, with their help."""
 
@@ -60,7 +66,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "original's time; default: the committed model's, best on other people's handwriting (default: %(default)s)",
     )
     for name, (kind, text) in KNOBS.items():
-        choices = SCHEDULES if name == "schedule" else None
+        choices = {"schedule": SCHEDULES, "distribute": STRATEGIES}.get(name)
         parser.add_argument(
             f"--{name.replace('_', '-')}",
             type=kind,
@@ -98,6 +104,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--quick",
         action="store_true",
         help=f"smoke run: a few thousand images, at most 2 epochs, saved to {QUICK_OUTPUT_DIR} unless --output-dir is given",
+    )
+    parser.add_argument(
+        "--cpu-devices",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --distribute mirrored on a machine without GPU: split the CPU into N logical devices (default: 1)",
     )
     parser.add_argument(
         "--fine-tune",
@@ -188,14 +201,21 @@ def raw_main(argv: list[str]) -> int:
         return fine_tune_command(args)
     training, testing = prepare_data(args.data_dir)
 
+    from digits.training.distribute import is_chief, split_cpu
     from digits.training.train import quick_subset, save_run, summary_lines, train
 
     config = args.config
     if args.quick:
         config = quick_config(config)
         training, testing = quick_subset(training, testing, config.seed)
+    split_cpu(args.cpu_devices)
     run = train(config, training, testing)
     output_dir, results_file = output_paths(args)
+    if not is_chief():  # every worker saves (saving may take part in collectives), only the chief keeps it
+        with tempfile.TemporaryDirectory() as scratch:
+            save_run(run, training, testing, Path(scratch) / "run", Path(scratch) / "run" / "results.txt")
+        print(f"worker finished: the chief saves the run (test accuracy {run.metrics['test_accuracy']:.2%})")
+        return 0
     paths = save_run(run, training, testing, output_dir, results_file)
     print()
     print("\n".join(summary_lines(run, paths)))

@@ -18,6 +18,8 @@ from dataclasses import dataclass, replace
 
 DEFAULT_DROPOUT = 0.4
 SCHEDULES = ("cosine", "constant")
+STRATEGIES = ("none", "mirrored", "multi-worker")
+"""``tf.distribute`` strategies a run can use (``digits.training.distribute``)."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,9 @@ class TrainingConfig:
     seed: int = 42
     style_samples: int = 6000
     """Digits drawn in handwriting styles MNIST lacks (``digits.training.styles``), added to the training split only."""
+    distribute: str = "none"
+    """``tf.distribute`` strategy (``digits.training.distribute``): none, mirrored or multi-worker; ``batch_size``
+    and ``learning_rate`` are per replica."""
 
 
 RECIPES: dict[str, TrainingConfig] = {

@@ -12,7 +12,7 @@ import os
 import platform
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +47,7 @@ from digits.report import (
 )
 from digits.training.calibration import choose_min_confidence
 from digits.training.config import SCHEDULES, TrainingConfig
+from digits.training.distribute import strategy_for
 from digits.training.model import build_model
 from digits.training.tfimport import keras, native_stderr_silenced, tf
 
@@ -74,6 +75,8 @@ class TrainingRun:
     """How fast the LiteRT model reads (``litert_speed``), measured on this machine at the end of the run."""
     provenance: dict | None = None
     """Where a fine-tuned model comes from (base model, samples and their checksum), saved in its metadata."""
+    replicas: int = 1
+    """Devices the run trained on in sync (``tf.distribute``)."""
 
 
 def split_validation(data: LabelledImages, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -139,18 +142,20 @@ def make_dataset(
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
-def learning_rate_schedule(config: TrainingConfig, steps_per_epoch: int):
-    """Adam's learning rate: constant, or a linear warm-up to the peak and a cosine decay to 1% of it."""
+def learning_rate_schedule(config: TrainingConfig, steps_per_epoch: int, replicas: int = 1):
+    """Adam's learning rate: constant, or a linear warm-up to the peak and a cosine decay to 1% of it; times the
+    number of replicas (their batches add up to one global batch that many times larger)."""
+    peak = config.learning_rate * replicas
     if config.schedule == "constant":
-        return config.learning_rate
+        return peak
     if config.schedule != "cosine":
         raise ValueError(f"unknown schedule {config.schedule!r} (known: {', '.join(SCHEDULES)})")
     warmup = steps_per_epoch * min(config.warmup_epochs, max(0, config.epochs - 1))
     return keras.optimizers.schedules.CosineDecay(
-        0.0 if warmup else config.learning_rate,
+        0.0 if warmup else peak,
         decay_steps=max(1, config.epochs * steps_per_epoch - warmup),
         alpha=0.01,
-        warmup_target=config.learning_rate if warmup else None,
+        warmup_target=peak if warmup else None,
         warmup_steps=warmup,
     )
 
@@ -176,43 +181,57 @@ def train(
     train_images, train_labels = with_style_samples(
         training.images[train_index], training.labels[train_index], config.style_samples, config.seed
     )
+    strategy = strategy_for(config.distribute)
+    replicas = strategy.num_replicas_in_sync
+    global_batch = config.batch_size * replicas  # batch size and learning rate are per replica
     sparse = config.sparse_labels
-    train_ds = make_dataset(train_images, train_labels, config.batch_size, config.seed, config.augment, sparse)
+    train_ds = make_dataset(train_images, train_labels, global_batch, config.seed, config.augment, sparse)
     val_ds = (
-        make_dataset(training.images[val_index], training.labels[val_index], config.batch_size, sparse_labels=sparse)
+        make_dataset(training.images[val_index], training.labels[val_index], global_batch, sparse_labels=sparse)
         if len(val_index)
         else None
     )
+    if replicas > 1 or config.distribute == "multi-worker":
+        options = tf.data.Options()
+        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+        train_ds = train_ds.with_options(options)
+        val_ds = val_ds.with_options(options) if val_ds is not None else None
 
-    model = build_model(config.dropout)
-    steps_per_epoch = int(np.ceil(len(train_labels) / config.batch_size))
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate_schedule(config, steps_per_epoch)),
-        loss=loss_function(config),
-        metrics=["accuracy"],
-    )
+    steps_per_epoch = int(np.ceil(len(train_labels) / global_batch))
+    with strategy.scope():
+        model = build_model(config.dropout)
+        model.compile(
+            optimizer=keras.optimizers.Adam(learning_rate_schedule(config, steps_per_epoch, replicas)),
+            loss=loss_function(config),
+            metrics=["accuracy"],
+        )
     callbacks = []
     if val_ds is not None and config.patience:
         callbacks.append(
             keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience, restore_best_weights=True)
         )
-    history = model.fit(
-        train_ds,
-        validation_data=val_ds,
-        epochs=epochs,
-        shuffle=False,
-        verbose=verbose,
-        callbacks=[*callbacks, *extra_callbacks],
-    )
-
-    history_lists = {
-        key: [float(v) for v in values] for key, values in history.history.items() if key != "learning_rate"
-    }
+    if config.distribute == "multi-worker":
+        # Keras 3's fit cannot feed MultiWorkerMirroredStrategy (keras-team/keras#20585): a plain distributed loop.
+        history_lists = fit_across_workers(model, strategy, train_ds, epochs, global_batch, verbose)
+        model = local_copy(model, config)  # evaluated and exported outside the strategy, identical weights
+    else:
+        history = model.fit(
+            train_ds,
+            validation_data=val_ds,
+            epochs=epochs,
+            shuffle=False,
+            verbose=verbose,
+            callbacks=[*callbacks, *extra_callbacks],
+        )
+        history_lists = {
+            key: [float(v) for v in values] for key, values in history.history.items() if key != "learning_rate"
+        }
     splits = {"train": (training.images[train_index], training.labels[train_index])}
     if len(val_index):
         splits["validation"] = (training.images[val_index], training.labels[val_index])
     calibration = np.random.default_rng(config.seed).permutation(len(training.labels))[:CALIBRATION_IMAGES]
-    return measure_run(model, config, history_lists, splits, testing, training.images[calibration], started)
+    run = measure_run(model, config, history_lists, splits, testing, training.images[calibration], started)
+    return replace(run, replicas=replicas)
 
 
 def measure_run(
@@ -246,6 +265,58 @@ def measure_run(
     return TrainingRun(
         model, config, history, metrics, test_metrics, probabilities, wall_time, uncertainty, litert, speed, provenance
     )
+
+
+def fit_across_workers(model, strategy, dataset, epochs: int, global_batch: int, verbose: int) -> dict:
+    """Train ``model`` (built and compiled in ``strategy``'s scope) with one synchronous step per global batch:
+    each worker computes the gradients of its shard, the optimizer all-reduces them. Returns loss and accuracy
+    per epoch, as ``fit``'s history would."""
+    per_example_loss = keras.losses.get(model.loss).__class__.from_config(
+        {**keras.losses.get(model.loss).get_config(), "reduction": None}
+    )
+    distributed = strategy.experimental_distribute_dataset(dataset)
+
+    def step(inputs):
+        images, targets = inputs
+        with tf.GradientTape() as tape:
+            predictions = model(images, training=True)
+            loss = tf.nn.compute_average_loss(per_example_loss(targets, predictions), global_batch_size=global_batch)
+        gradients = tape.gradient(loss, model.trainable_variables)
+        model.optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+        labels = targets if targets.shape.rank == 1 else tf.argmax(targets, axis=-1)
+        right = tf.reduce_sum(tf.cast(tf.equal(tf.argmax(predictions, axis=-1), tf.cast(labels, tf.int64)), tf.float32))
+        return loss, right, tf.cast(tf.shape(images)[0], tf.float32)
+
+    @tf.function
+    def distributed_step(inputs):
+        loss, right, seen = strategy.run(step, args=(inputs,))
+        total = tf.distribute.ReduceOp.SUM
+        return (
+            strategy.reduce(total, loss, axis=None),
+            strategy.reduce(total, right, None),
+            strategy.reduce(total, seen, None),
+        )
+
+    history = {"accuracy": [], "loss": []}
+    for epoch in range(epochs):
+        losses, right, seen = [], 0.0, 0.0
+        for inputs in distributed:
+            loss, batch_right, batch_seen = distributed_step(inputs)
+            losses.append(float(loss))
+            right, seen = right + float(batch_right), seen + float(batch_seen)
+        history["loss"].append(float(np.mean(losses)))
+        history["accuracy"].append(right / max(1.0, seen))
+        if verbose:
+            print(f"epoch {epoch + 1}/{epochs}: loss {history['loss'][-1]:.4f}, accuracy {history['accuracy'][-1]:.4f}")
+    return history
+
+
+def local_copy(model, config: TrainingConfig):
+    """The same network and weights, outside any strategy, compiled as the recipe compiles it."""
+    copy = build_model(config.dropout)
+    copy.set_weights(model.get_weights())
+    copy.compile(optimizer=keras.optimizers.Adam(), loss=loss_function(config), metrics=["accuracy"])
+    return copy
 
 
 def export_keras(model: keras.Model, path: Path) -> Path:
@@ -438,6 +509,7 @@ def save_run(
             **({"fine_tuned_from": run.provenance} if run.provenance else {}),
             "training": asdict(run.config),
             "epochs_run": len(run.history["loss"]),
+            "replicas": run.replicas,
             "wall_time_s": round(run.wall_time_s, 1),
             "data": {
                 "training_images": len(training.labels),
