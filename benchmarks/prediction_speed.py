@@ -83,17 +83,28 @@ def make_inputs(folder: Path, digits: list[np.ndarray], rng: np.random.Generator
     return files
 
 
+PEAK_MEMORY = (
+    "import runpy, sys\n"
+    "sys.argv = sys.argv[1:]\n"
+    "try:\n    runpy.run_path(sys.argv[0], run_name='__main__')\n"
+    "finally:\n"
+    "    peak = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0].split()[1]\n"
+    "    print('peak-kb', peak, file=sys.stderr)\n"
+)
+"""Runs CNN_usage.py and reports its own peak resident memory (Linux ``VmHWM``, which starts afresh at exec;
+``ru_maxrss`` would still count the memory of the parent the process was forked from)."""
+
+
 def cold_run(path: Path, number: bool) -> tuple[float, float]:
     """Seconds from process start to printed answer, and the process's peak memory in MB."""
-    command = [sys.executable, str(ROOT / "CNN_usage.py"), *(["--number"] if number else []), str(path)]
+    script = [str(ROOT / "CNN_usage.py"), *(["--number"] if number else []), str(path)]
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
+    result = subprocess.run([sys.executable, "-c", PEAK_MEMORY, *script], cwd=ROOT, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed with status {process.returncode}")
-    return elapsed, usage.ru_maxrss / 1024
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(script)} failed: {result.stderr[-500:]}")
+    peak_kb = int(result.stderr.rsplit("peak-kb", 1)[1].split()[0])
+    return elapsed, peak_kb / 1024
 
 
 def warm_seconds(predictor, path: Path, number: bool, repeats: int) -> float:

@@ -82,7 +82,7 @@ def test_training_report_renders_offline_with_its_images(page, trained_model_dir
     context.close()
 
 
-def test_photo_of_a_number_shows_boxes_inputs_and_takes_a_correction(tmp_path):
+def test_photo_of_a_number_shows_boxes_inputs_and_takes_a_correction(page, tmp_path):
     """Upload a photo: a box around each digit, the digits with the 28x28 the network saw; a correction clicked
     under one of them is stored in the --collect folder."""
     import numpy as np
@@ -97,22 +97,21 @@ def test_photo_of_a_number_shows_boxes_inputs_and_takes_a_correction(tmp_path):
     port = free_port()
     server = start_server(port, "--collect", str(collected))
     try:
-        with playwright.sync_playwright() as driver:
-            browser = driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-            tab = browser.new_page()
-            tab.goto(f"http://127.0.0.1:{port}/")
-            tab.wait_for_function("collecting === true", timeout=10_000)
-            tab.set_input_files("#file", str(tmp_path / "number.jpg"))
-            tab.wait_for_function("document.querySelectorAll('#photo-digits .read').length === 3", timeout=15_000)
-            assert tab.locator("#photo-view .box").count() == 3
-            assert tab.inner_text("#photo-answer").startswith("number: ")
-            seen = tab.eval_on_selector_all("#photo-digits .read img", "images => images.map(i => i.naturalWidth)")
-            assert seen == [28, 28, 28]
-            tab.locator("#photo-digits .read").nth(2).locator("button[data-digit='7']").click()
-            tab.wait_for_function(
-                "document.querySelectorAll('#photo-digits .read')[2].textContent.includes('stored as')", timeout=10_000
-            )
-            browser.close()
+        context = page.context.browser.new_context()  # the module's browser, a fresh context for this server
+        tab = context.new_page()
+        tab.goto(f"http://127.0.0.1:{port}/")
+        tab.wait_for_function("collecting === true", timeout=10_000)
+        tab.set_input_files("#file", str(tmp_path / "number.jpg"))
+        tab.wait_for_function("document.querySelectorAll('#photo-digits .read').length === 3", timeout=15_000)
+        assert tab.locator("#photo-view .box").count() == 3
+        assert tab.inner_text("#photo-answer").startswith("number: ")
+        seen = tab.eval_on_selector_all("#photo-digits .read img", "images => images.map(i => i.naturalWidth)")
+        assert seen == [28, 28, 28]
+        tab.locator("#photo-digits .read").nth(2).locator("button[data-digit='7']").click()
+        tab.wait_for_function(
+            "document.querySelectorAll('#photo-digits .read')[2].textContent.includes('stored as')", timeout=10_000
+        )
+        context.close()
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=15)
