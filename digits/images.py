@@ -88,9 +88,12 @@ def decode_gray(source, name: str, size: int | None = None) -> tuple[np.ndarray,
 def _reduced_gray(image: Image.Image) -> tuple[np.ndarray, float]:
     original = max(image.size)
     orientation = image.getexif().get(EXIF_ORIENTATION, 1)
-    if original > ANALYSIS_MAX_SIDE and image.format == "JPEG":
-        factor = original / ANALYSIS_MAX_SIDE
-        image.draft("L" if image.mode == "L" else "RGB", (int(image.width / factor), int(image.height / factor)))
+    if image.format == "JPEG":
+        # Only the brightness is decoded (a colour JPEG stores it apart from the colour), and a large photo at
+        # 1/2, 1/4 or 1/8 of its size: draft() picks the largest of those whose sides are whole multiples of the
+        # requested ones, so the request is the original divided by a whole factor.
+        factor = -(-original // ANALYSIS_MAX_SIDE)
+        image.draft("L", (image.width // factor, image.height // factor) if factor > 1 else None)
     image.load()
     factor = -(-max(image.size) // ANALYSIS_MAX_SIDE)
     if factor > 1:  # reduce before any conversion or rotation, so no full-size copy is ever made

@@ -6,6 +6,9 @@ from PIL import Image
 
 from digits.errors import DigitsError
 from digits.images import collect_image_paths, load_digit_array, read_image, to_grayscale, to_model_input
+from tests.conftest import ROOT
+
+SAMPLES = ROOT / "data" / "samples"
 
 EXPECTED_PROBLEM = {
     "missing": "no such file",
@@ -94,3 +97,30 @@ def test_collect_expands_folders_recursively_and_reports_problems(tmp_path, bad_
     assert [f.name for f in files] == ["a.jpg", "b.png"]
     assert len(problems) == 2
     assert "no such file" in str(problems[0]) and "no image files" in str(problems[1])
+
+
+@pytest.mark.parametrize("size", [(4000, 3000), (6000, 4500), (3000, 4000)])
+def test_large_jpeg_is_never_decoded_at_full_size(tmp_path, monkeypatch, size):
+    # A phone photo: the decoder must produce a reduced image straight away (JPEG draft mode), which is what
+    # keeps a 12 MP photo fast and its memory small, and the digit on it must still be found where it is.
+    from PIL import ImageFile
+
+    from digits.constants import ANALYSIS_MAX_SIDE
+    from digits.images import read_gray
+
+    photo = Image.new("RGB", size, (235, 230, 220))
+    digit = Image.open(SAMPLES / "7.jpg").convert("L").resize((size[0] // 4, size[0] // 4))
+    ink = Image.eval(digit, lambda value: 255 - value)
+    photo.paste(Image.merge("RGB", [ink] * 3), (size[0] // 2, size[1] // 3), mask=digit)
+    photo.save(tmp_path / "photo.jpg", quality=90)
+
+    decoded_sizes = []
+    load = ImageFile.ImageFile.load
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda image: (decoded_sizes.append(image.size), load(image))[1])
+    gray, scale = read_gray(tmp_path / "photo.jpg")
+
+    assert decoded_sizes and max(max(s) for s in decoded_sizes) <= max(size) // 2
+    assert max(gray.shape) <= ANALYSIS_MAX_SIDE
+    assert scale == pytest.approx(max(size) / max(gray.shape))
+    rows, cols = np.nonzero(gray < 128)
+    assert abs(cols.mean() * scale - (size[0] // 2 + size[0] // 8)) < size[0] / 20
