@@ -39,7 +39,14 @@ def test_every_manifest_is_valid_against_the_kubernetes_schemas(version):
         except kubernetes_validate.ValidationError as error:
             pytest.fail(f"{path.name}: {document['kind']}: {error.message} at {'.'.join(map(str, error.path))}")
         kinds.append(document["kind"])
-    assert sorted(kinds) == ["Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Service"]
+    assert sorted(kinds) == [
+        "Deployment",
+        "HorizontalPodAutoscaler",
+        "Namespace",
+        "NetworkPolicy",
+        "PodDisruptionBudget",
+        "Service",
+    ]
 
 
 def test_a_broken_manifest_is_caught():
@@ -80,3 +87,18 @@ def test_probes_shutdown_and_settings_match_the_service():
     assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
     assert by_kind("PodDisruptionBudget")["spec"]["selector"] == deployment["spec"]["selector"]
     assert by_kind("HorizontalPodAutoscaler")["spec"]["minReplicas"] >= 2
+
+
+def test_everything_is_in_its_own_restricted_namespace_and_the_pods_talk_only_http():
+    namespace = by_kind("Namespace")
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    for path, document in documents():
+        if document["kind"] != "Namespace":
+            assert document["metadata"]["namespace"] == namespace["metadata"]["name"], path.name
+    policy = by_kind("NetworkPolicy")["spec"]
+    deployment = by_kind("Deployment")
+    assert policy["podSelector"] == deployment["spec"]["selector"]
+    assert sorted(policy["policyTypes"]) == ["Egress", "Ingress"] and policy["egress"] == []
+    (rule,) = policy["ingress"]
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert [port["port"] for port in rule["ports"]] == [port["name"] for port in container["ports"]]
