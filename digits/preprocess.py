@@ -53,7 +53,10 @@ MNIST_STROKE_AT_STAGE = 4 * 2.6
 MARKER_EXCESS = 0.6
 """Strokes wider than MNIST's by more than this share are thinned (markers), thinner ones are left as they are."""
 MNIST_MEDIAN_STROKE_AT_STAGE = 4 * 3.0
-"""A marker stroke is thinned until it is no wider than MNIST's median stroke (3.0 px in the 20 px box)."""
+"""A marker stroke is thinned until it is no wider than MNIST's median stroke (3.0 px in the 20 px box)..."""
+MAX_THINNING_SHARE = 0.3
+"""...or by this share of its width at most: a pen so thick that it filled the loops leaves a blob, and eroding
+a blob further only leaves its spine, a line that reads as 1."""
 POLARITY_MARGIN = 1.5
 """The ink's departure from the paper must be this many times the opposite one to decide polarity by itself."""
 MIN_CONTRAST = 24.0
@@ -421,7 +424,9 @@ def thin_marker_strokes(stage: np.ndarray, width: float) -> np.ndarray:
     cut the digit where its stroke is thin. So each step is kept only if the digit is still in as many pieces as
     before. (Keeping the loops as well was tried: it kept the closed gaps shut.)"""
     pieces = label_components(stage > 127)[1]
-    while width > MNIST_MEDIAN_STROKE_AT_STAGE:
+    steps = int(width * MAX_THINNING_SHARE / 2)
+    while width > MNIST_MEDIAN_STROKE_AT_STAGE and steps > 0:
+        steps -= 1
         thinner = square_filter(stage, 3, np.minimum)
         ink = thinner > 127
         if not ink.any() or label_components(ink)[1] != pieces:
