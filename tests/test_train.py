@@ -111,12 +111,12 @@ def test_int8_export_is_small_and_agrees_with_the_float_model(short_run):
 
 
 def test_same_seed_gives_the_same_weights():
-    from digits.training.train import train
+    from digits.training.train import fit_network
 
-    training, testing = labelled(12, 21), labelled(2, 22)
+    training = labelled(12, 21)
     config = TrainingConfig(epochs=1, batch_size=16, validation_fraction=0.0, seed=9, style_samples=20, patience=0)
-    first = train(config, training, testing, verbose=0).model.get_weights()
-    second = train(config, training, testing, verbose=0).model.get_weights()
-    other = train(TrainingConfig(**{**config.__dict__, "seed": 10}), training, testing, verbose=0).model.get_weights()
+    first = fit_network(config, training, verbose=0).model.get_weights()
+    second = fit_network(config, training, verbose=0).model.get_weights()
+    other = fit_network(TrainingConfig(**{**config.__dict__, "seed": 10}), training, verbose=0).model.get_weights()
     assert all(np.array_equal(a, b) for a, b in zip(first, second))
     assert not all(np.array_equal(a, b) for a, b in zip(first, other))

@@ -166,14 +166,38 @@ def loss_function(config: TrainingConfig):
     return keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing)
 
 
+@dataclass
+class FittedNetwork:
+    """The network after ``fit_network``, before anything is measured: its history, the split, its devices."""
+
+    model: keras.Model
+    history: dict[str, list[float]]
+    train_index: np.ndarray
+    val_index: np.ndarray
+    replicas: int
+
+
 def train(
     config: TrainingConfig, training: LabelledImages, testing: LabelledImages, verbose: int = 2, extra_callbacks=()
 ) -> TrainingRun:
-    """Train the network on ``training`` (minus a validation split), evaluate it on ``testing``.
+    """Train the network on ``training`` (minus a validation split), evaluate it on ``testing``, export it.
 
     ``extra_callbacks`` are Keras callbacks added to ``fit`` (the benchmark uses one to time accuracy milestones).
     """
     started = time.perf_counter()
+    fitted = fit_network(config, training, verbose, extra_callbacks)
+    splits = {"train": (training.images[fitted.train_index], training.labels[fitted.train_index])}
+    if len(fitted.val_index):
+        splits["validation"] = (training.images[fitted.val_index], training.labels[fitted.val_index])
+    calibration = np.random.default_rng(config.seed).permutation(len(training.labels))[:CALIBRATION_IMAGES]
+    run = measure_run(fitted.model, config, fitted.history, splits, testing, training.images[calibration], started)
+    return replace(run, replicas=fitted.replicas)
+
+
+def fit_network(
+    config: TrainingConfig, training: LabelledImages, verbose: int = 2, extra_callbacks=()
+) -> FittedNetwork:
+    """Build the network and fit it with ``config``'s recipe, seeded and deterministic; nothing is measured."""
     keras.utils.set_random_seed(config.seed)
     tf.config.experimental.enable_op_determinism()  # same seed, same weights, whatever the thread timing
     epochs = config.epochs
@@ -226,12 +250,7 @@ def train(
         history_lists = {
             key: [float(v) for v in values] for key, values in history.history.items() if key != "learning_rate"
         }
-    splits = {"train": (training.images[train_index], training.labels[train_index])}
-    if len(val_index):
-        splits["validation"] = (training.images[val_index], training.labels[val_index])
-    calibration = np.random.default_rng(config.seed).permutation(len(training.labels))[:CALIBRATION_IMAGES]
-    run = measure_run(model, config, history_lists, splits, testing, training.images[calibration], started)
-    return replace(run, replicas=replicas)
+    return FittedNetwork(model, history_lists, train_index, val_index, replicas)
 
 
 def measure_run(
