@@ -24,7 +24,7 @@ import numpy as np
 from digits.constants import CACHE_DIR_NAME, DATA_DIR
 from digits.folders import load_labelled_folder
 from digits.images import read_gray
-from digits.numbers import segment_number
+from digits.numbers import TooManyDigits, segment_number
 from digits.predict import load_predictor, predict_arrays
 from digits.preprocess import NoDigitFound, preprocess_digit
 from digits.training.mnist import mnist_folders
@@ -115,7 +115,7 @@ def main() -> int:
             frames = np.stack([f for _, f in found])
             read = "".join(str(d) for d in predict_arrays(predictor, frames).argmax(axis=1))
             read_once = "".join(str(d) for d in predict_arrays(predictor, frames, tta=False).argmax(axis=1))
-        except NoDigitFound:
+        except (NoDigitFound, TooManyDigits):  # the CLI's answer would be an error line: not read
             read = read_once = ""
         exact += read == truth
         exact_once += read_once == truth
