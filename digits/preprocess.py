@@ -69,6 +69,17 @@ SPECK_FRACTION = 0.06
 """Components smaller than this share of the largest one are noise."""
 LINE_EDGE = 0.1
 """A ruled line starts and ends within this share of the image's width from its edges."""
+LINE_CONTRAST = 2.0
+"""...and at least this many times more than the rows beside it: a line stands out from the paper around it, a
+row of small digits filling the width does not."""
+LINE_BAND_STROKES = 1.5
+"""A faint line's band is at most this many pen strokes thick: a digit, three or more strokes tall, never fits in
+one, however small it is in the image."""
+THIN_LINE_SHARE = 0.6
+"""A band thinner than this share of the ink's mean stroke width is a printed line, not a pen stroke."""
+FAINT_LINE_SPAN = 0.25
+"""A faint ruled line, broken into dashes by noise, inks at least this share of a thin band edge to edge; only the
+pieces lying wholly inside such a band are dropped, never the part of a digit that crosses it."""
 LINE_THICKNESS = 0.05
 """A ruled line is at most this share of the image's height thick (a digit's bar in a tight crop is thicker)."""
 PAPER_PERCENTILE = 30
@@ -270,6 +281,51 @@ def remove_lines(mask: np.ndarray) -> np.ndarray:
     return mask
 
 
+def faint_line_bands(mask: np.ndarray) -> list[tuple[int, int, int]]:
+    """Thin bands of rows (axis 0) or columns (axis 1) inked edge to edge over ``FAINT_LINE_SPAN`` of their
+    length: a ruled line, even when noise or faint printing has broken it into dashes, as (axis, start, end)."""
+    bands = []
+    for axis, view in enumerate((mask, mask.T)):
+        height, width = view.shape
+        if not view.any():
+            continue
+        coverage = view.mean(axis=1)
+        first = np.argmax(view, axis=1)
+        last = width - 1 - np.argmax(view[:, ::-1], axis=1)
+        spanning = (coverage >= FAINT_LINE_SPAN) & (first <= LINE_EDGE * width) & (last >= (1 - LINE_EDGE) * width - 1)
+        max_band = max(2, int(LINE_THICKNESS * height))
+        for start, end in true_runs(spanning):
+            reach = max(2, end - start)
+            above, below = coverage[max(0, start - reach) : start], coverage[end : end + reach]
+            beside = max(above.mean() if above.size else 0.0, below.mean() if below.size else 0.0)
+            if end - start <= max_band and coverage[start:end].mean() >= LINE_CONTRAST * beside:
+                bands.append((axis, start, end))
+    return bands
+
+
+def clear_thin_bands(mask: np.ndarray, bands: list[tuple[int, int, int]], stroke: float) -> np.ndarray:
+    """Clear the bands thinner than the pen's stroke: a printed ruled line is, a digit's bar never is, so the
+    digits a line crosses lose only its few rows and come apart from it and from each other."""
+    thin = [band for band in bands if band[2] - band[1] < THIN_LINE_SHARE * stroke]
+    if not thin:
+        return mask
+    mask = mask.copy()
+    for axis, start, end in thin:
+        if axis == 0:
+            mask[start:end] = False
+        else:
+            mask[:, start:end] = False
+    return mask
+
+
+def inside_band(box: Box, band: tuple[int, int, int], bridge: int) -> bool:
+    """Whether a component lies wholly within a line's band (allowing for the ``bridge`` its mask was grown by)."""
+    axis, start, end = band
+    low, high = (box.top, box.bottom) if axis == 0 else (box.left, box.right)
+    slack = bridge // 2 + 1
+    return low >= start - slack and high <= end + slack
+
+
 @dataclass
 class InkAnalysis:
     """What the reduced copy tells: polarity, paper grid, ink levels, the cleaned ink mask and its components."""
@@ -306,8 +362,14 @@ def analyse(gray: np.ndarray, work_side: int, bridge: int = 1, upscaled: float =
     if peak - floor < MIN_CONTRAST:
         raise NoDigitFound("nothing stands out from the background")
     ink_mask = corrected > floor + INK_THRESHOLD * (peak - floor)
-    labels, parts = _components(remove_lines(ink_mask), bridge)
-    parts = [part for part in parts if not is_line(part, ink_mask.shape)]
+    stroke = stroke_width(ink_mask)
+    bands = [band for band in faint_line_bands(ink_mask) if band[2] - band[1] <= LINE_BAND_STROKES * stroke]
+    labels, parts = _components(clear_thin_bands(remove_lines(ink_mask), bands, stroke), bridge)
+    parts = [
+        part
+        for part in parts
+        if not is_line(part, ink_mask.shape) and not any(inside_band(part.box, band, bridge) for band in bands)
+    ]
     if not parts:
         # Nothing but line-like ink: it is the digit itself (a "1" filling the frame), not ruled paper.
         labels, parts = _components(ink_mask, bridge)

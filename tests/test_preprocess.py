@@ -146,6 +146,16 @@ def read_text(path) -> str:
     return read_number(load_predictor(), path).text
 
 
+@pytest.mark.parametrize(("number", "noise"), [("4815162342", 10), ("7384", 6)])
+def test_number_on_noisy_ruled_paper_is_read_whole(tmp_path, number, noise):
+    # Small digits on ruled paper whose thin lines noise breaks into dashes: the dashes are neither digits nor
+    # part of the digits a line crosses.
+    path, _ = photo(
+        tmp_path, glyph_row(number), canvas=(640, 480), digit_height=0.12, ruled_lines=True, noise=noise, paper=215
+    )
+    assert read_text(path) == number
+
+
 def test_blank_number_image_has_no_digits():
     with pytest.raises(NoDigitFound):
         segment_number(np.full((200, 600), 240, np.uint8))
