@@ -266,18 +266,8 @@ def remove_lines(mask: np.ndarray) -> np.ndarray:
     """
     mask = mask.copy()
     for view in (mask, mask.T):
-        height, width = view.shape
-        ink_cols = view.any(axis=0)
-        inked = view.sum(axis=1) >= LINE_SPAN * width
-        if not inked.any() or not ink_cols.any():
-            continue
-        first = np.argmax(view, axis=1)
-        last = width - 1 - np.argmax(view[:, ::-1], axis=1)
-        spanning = inked & (first <= LINE_EDGE * width) & (last >= (1 - LINE_EDGE) * width - 1)
-        max_band = max(2, int(LINE_THICKNESS * height))
-        for start, end in true_runs(spanning):
-            if end - start <= max_band:
-                view[start:end] = False
+        for start, end in _edge_to_edge_bands(view, LINE_SPAN)[0]:
+            view[start:end] = False
     return mask
 
 
@@ -286,21 +276,28 @@ def faint_line_bands(mask: np.ndarray) -> list[tuple[int, int, int]]:
     length: a ruled line, even when noise or faint printing has broken it into dashes, as (axis, start, end)."""
     bands = []
     for axis, view in enumerate((mask, mask.T)):
-        height, width = view.shape
-        if not view.any():
-            continue
-        coverage = view.mean(axis=1)
-        first = np.argmax(view, axis=1)
-        last = width - 1 - np.argmax(view[:, ::-1], axis=1)
-        spanning = (coverage >= FAINT_LINE_SPAN) & (first <= LINE_EDGE * width) & (last >= (1 - LINE_EDGE) * width - 1)
-        max_band = max(2, int(LINE_THICKNESS * height))
-        for start, end in true_runs(spanning):
+        runs, coverage = _edge_to_edge_bands(view, FAINT_LINE_SPAN)
+        for start, end in runs:
             reach = max(2, end - start)
             above, below = coverage[max(0, start - reach) : start], coverage[end : end + reach]
             beside = max(above.mean() if above.size else 0.0, below.mean() if below.size else 0.0)
-            if end - start <= max_band and coverage[start:end].mean() >= LINE_CONTRAST * beside:
+            if coverage[start:end].mean() >= LINE_CONTRAST * beside:
                 bands.append((axis, start, end))
     return bands
+
+
+def _edge_to_edge_bands(view: np.ndarray, span: float) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """Runs of rows inked over ``span`` of the width and reaching within ``LINE_EDGE`` of both edges, at most
+    ``LINE_THICKNESS`` of the height thick; with each row's inked share."""
+    height, width = view.shape
+    coverage = view.mean(axis=1)
+    if not view.any():
+        return [], coverage
+    first = np.argmax(view, axis=1)
+    last = width - 1 - np.argmax(view[:, ::-1], axis=1)
+    spanning = (coverage >= span) & (first <= LINE_EDGE * width) & (last >= (1 - LINE_EDGE) * width - 1)
+    max_band = max(2, int(LINE_THICKNESS * height))
+    return [(start, end) for start, end in true_runs(spanning) if end - start <= max_band], coverage
 
 
 def clear_thin_bands(mask: np.ndarray, bands: list[tuple[int, int, int]], stroke: float) -> np.ndarray:
