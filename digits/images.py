@@ -170,7 +170,7 @@ def to_grayscale(image: Image.Image) -> np.ndarray:
         low, high = float(values.min()), float(values.max())
         scale = 255.0 / (high - low) if high > low else 0.0
         return np.rint((values - low) * scale).astype(np.uint8)
-    return np.asarray(image.convert("L"), dtype=np.uint8)
+    return np.asarray(image if image.mode == "L" else image.convert("L"), dtype=np.uint8)
 
 
 def read_gray(path: str | os.PathLike) -> tuple[np.ndarray, float]:

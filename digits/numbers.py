@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from digits.arrays import Box, Component, union_box
+from digits.arrays import Box, Component, percentile_last_axis, union_box
 from digits.preprocess import InkAnalysis, NoDigitFound, analyse, ink_crop, to_mnist_frame, upscale_small
 
 SAME_DIGIT_OVERLAP = 0.5
@@ -110,7 +110,7 @@ def segment_number(gray: np.ndarray, classify=None) -> list[tuple[Box, np.ndarra
     groups = group_into_digits(analysis.components)
     if len(groups) > MAX_DIGITS:
         raise TooManyDigits(f"more than {MAX_DIGITS} digits ({len(groups)} digit-sized marks); not one number")
-    line_height = int(np.percentile([union_box(g).height for g in groups], 75))
+    line_height = int(percentile_last_axis(np.array([union_box(g).height for g in groups]), 75))
     digits = []
     for group in groups:
         readings = [

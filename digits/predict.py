@@ -17,6 +17,7 @@ import numpy as np
 from digits.constants import (
     BUNDLED_MODELS_DIR,
     DEFAULT_MIN_CONFIDENCE,
+    IMAGE_SIZE,
     INPUT_SHAPE,
     KERAS_MODEL_FILE,
     METADATA_FILE,
@@ -28,7 +29,7 @@ from digits.constants import (
 from digits.errors import DigitsError
 from digits.images import load_digit_array, read_gray, to_model_input
 from digits.numbers import TooManyDigits, segment_number
-from digits.preprocess import NoDigitFound, preprocess_digit
+from digits.preprocess import NoDigitFound, narrowed, preprocess_digit
 from digits.quiet import native_stderr_silenced
 from digits.results import DigitResult, Failure, NoDigit, NumberResult, Result
 
@@ -162,11 +163,22 @@ def shifted_copies(digits_uint8: np.ndarray, shifts=TTA_SHIFTS) -> np.ndarray:
 
 
 def predict_arrays(predictor: Predictor, digits_uint8: np.ndarray, tta: bool = True) -> np.ndarray:
-    """uint8 (N, 28, 28) images -> float32 (N, 10) probabilities; with ``tta``, averaged over ``TTA_SHIFTS``."""
+    """uint8 (N, 28, 28) images -> float32 (N, 10) probabilities.
+
+    With ``tta``, each digit's probabilities are averaged over ``TTA_SHIFTS``, and a digit whose box is near
+    square is also read narrowed (``digits.preprocess.narrowed``: it may have been stretched to fill a square)
+    and the two averages are averaged.
+    """
     if not tta or len(digits_uint8) == 0:
         return predictor.predict_batch(to_model_input(digits_uint8))
-    copies = predictor.predict_batch(to_model_input(shifted_copies(digits_uint8)))
-    return copies.reshape(len(TTA_SHIFTS), len(digits_uint8), -1).mean(axis=0)
+    narrow = [(index, frame) for index, frame in enumerate(map(narrowed, digits_uint8)) if frame is not None]
+    batch = np.concatenate([digits_uint8, np.array([frame for _, frame in narrow], np.uint8).reshape(-1, IMAGE_SIZE, IMAGE_SIZE)])
+    copies = predictor.predict_batch(to_model_input(shifted_copies(batch)))
+    averaged = copies.reshape(len(TTA_SHIFTS), len(batch), -1).mean(axis=0)
+    probabilities = averaged[: len(digits_uint8)].copy()
+    for row, (index, _) in enumerate(narrow, start=len(digits_uint8)):
+        probabilities[index] = (probabilities[index] + averaged[row]) / 2
+    return probabilities
 
 
 def _digit_result(

@@ -34,6 +34,8 @@ from digits.arrays import (
     ink_runs,
     label_components,
     label_image,
+    median_of,
+    percentile_last_axis,
     reduce_to,
     square_filter,
     stroke_width,
@@ -110,6 +112,10 @@ MNIST_INK_LEVEL = 40
 """Grey level above which a pixel of a light-on-dark 28x28 image counts as ink, for measuring its box."""
 MNIST_CENTRE_TOLERANCE = 1.25
 """An MNIST digit's centre of mass is within this many pixels of the frame's centre (measured: within 0.6)."""
+NEAR_SQUARE = 0.8
+"""A digit whose box is at least this wide for its height may have been stretched to fill a square box..."""
+NARROWED_WIDTH = 0.7
+"""...and is also read with its width cut to this share (see ``narrowed``)."""
 BIMODAL_SEPARATION = 3.5
 """Ink and paper whose grey levels are this many pooled standard deviations apart are two clear classes: the
 paper's noise is then measured on the paper class alone, so a crop that is half ink is not called blank."""
@@ -129,7 +135,7 @@ def is_mnist_style(gray: np.ndarray) -> bool:
     if gray.shape != (IMAGE_SIZE, IMAGE_SIZE):
         return False
     border = np.concatenate([gray[:2].ravel(), gray[-2:].ravel(), gray[:, :2].ravel(), gray[:, -2:].ravel()])
-    if float(np.median(border)) >= 60 or float(gray.max()) <= float(np.median(border)) + MIN_CONTRAST:
+    if median_of(border) >= 60 or float(gray.max()) <= median_of(border) + MIN_CONTRAST:
         return False
     rows = np.flatnonzero(gray.max(axis=1) > MNIST_INK_LEVEL)
     cols = np.flatnonzero(gray.max(axis=0) > MNIST_INK_LEVEL)
@@ -164,19 +170,23 @@ def paper_noise_floor(residual: np.ndarray) -> float:
 
     The paper is normally most of the image: its median plus three robust standard deviations. When the image
     splits into two clearly separate classes (Otsu), the paper's statistics come from the darker class alone,
-    so a tight crop whose ink covers half the frame still has its paper measured on paper.
+    so a tight crop whose ink covers half the frame still has its paper measured on paper, and the floor stays
+    below the split: in a crop cut to a thin stroke (a 1 cut to 20x4 px) the darker class is mostly the
+    stroke's soft edges, whose spread would otherwise put the floor above the ink.
     """
     sample = residual[::2, ::2] if residual.size >= 4096 else residual
     values = sample.ravel()
-    low_class = otsu_low_class(values)
-    paper = np.clip(values if low_class is None else low_class, 0, None)
-    median = float(np.median(paper))
-    spread = 1.4826 * float(np.median(np.abs(paper - median)))
-    return median + 3 * spread
+    split = otsu_low_class(values)
+    paper = np.clip(values if split is None else split[0], 0, None)
+    median = median_of(paper)
+    spread = 1.4826 * median_of(np.abs(paper - median))
+    floor = median + 3 * spread
+    return floor if split is None else min(floor, split[1])
 
 
-def otsu_low_class(values: np.ndarray) -> np.ndarray | None:
-    """The darker class of an Otsu split of ``values``, or None when the two classes are not clearly apart."""
+def otsu_low_class(values: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """The darker class of an Otsu split of ``values`` and the split's level, or None when the two classes are
+    not clearly apart."""
     histogram, edges = np.histogram(values, bins=64)
     centres = (edges[:-1] + edges[1:]) / 2
     weight_low = np.cumsum(histogram)
@@ -193,7 +203,7 @@ def otsu_low_class(values: np.ndarray) -> np.ndarray | None:
     pooled = np.sqrt((low.var() * len(low) + high.var() * len(high)) / len(values))
     if pooled == 0 or (high.mean() - low.mean()) / pooled < BIMODAL_SEPARATION:
         return None
-    return low
+    return low, float(threshold)
 
 
 def ink_is_dark(work: np.ndarray) -> bool:
@@ -226,7 +236,7 @@ def ink_is_dark(work: np.ndarray) -> bool:
             work[-patch:, -patch:].ravel(),
         ]
     )
-    return float(np.median(corners)) > float(work.mean())
+    return median_of(corners) > float(work.mean())
 
 
 def background_grid(ink_up: np.ndarray) -> np.ndarray:
@@ -351,7 +361,7 @@ def analyse(gray: np.ndarray, work_side: int, bridge: int = 1, upscaled: float =
     if upscaled > 1:
         # A tiny crop has no lighting gradient to speak of, and a bold digit may leave no paper in most cells:
         # its paper is one level, that of its darkest part (a crop always keeps some paper, e.g. its corners).
-        grid = np.full(grid.shape, np.percentile(ink_up, TINY_PAPER_PERCENTILE), np.float32)
+        grid = np.full(grid.shape, percentile_last_axis(ink_up.ravel(), TINY_PAPER_PERCENTILE), np.float32)
     residual = ink_up - interpolate_grid(grid, work.shape, Box(0, 0, work.shape[1], work.shape[0]))
     corrected = np.clip(residual, 0, None)
     floor = paper_noise_floor(residual)
@@ -367,16 +377,18 @@ def analyse(gray: np.ndarray, work_side: int, bridge: int = 1, upscaled: float =
         for part in parts
         if not is_line(part, ink_mask.shape) and not any(inside_band(part.box, band, bridge) for band in bands)
     ]
-    if not parts:
-        # Nothing but line-like ink: it is the digit itself (a "1" filling the frame), not ruled paper.
+    work_per_source_pixel = (upscaled / factor_x) * (upscaled / factor_y)
+    min_ink = MIN_INK_PIXELS * max(1.0, work_per_source_pixel)
+    if not parts or max(part.area for part in parts) < min_ink:
+        # Nothing but line-like ink (and specks): it is the digit itself (a "1" filling the frame, or cut to a
+        # 20x4 crop, whose stroke the line rule took in pieces), not ruled paper.
         labels, parts = _components(ink_mask, bridge)
     if not parts:
         raise NoDigitFound("no ink")
     largest = max(part.area for part in parts)
     min_area = max(2, SPECK_FRACTION * largest) if largest >= 8 else 2
     kept = [part for part in parts if part.area >= min_area]
-    work_per_source_pixel = (upscaled / factor_x) * (upscaled / factor_y)
-    if largest < MIN_INK_PIXELS * max(1.0, work_per_source_pixel):
+    if largest < min_ink:
         raise NoDigitFound("only specks of noise")
     return InkAnalysis(dark_ink, grid, floor, peak, labels, kept, factor_x, factor_y)
 
@@ -505,6 +517,30 @@ def center_by_mass(digit: np.ndarray) -> np.ndarray:
     left = min(max(left, 0), IMAGE_SIZE - digit.shape[1])
     frame[top : top + digit.shape[0], left : left + digit.shape[1]] = digit
     return np.clip(np.rint(frame), 0, 255).astype(np.uint8)
+
+
+def narrowed(frame: np.ndarray, share: float = NARROWED_WIDTH) -> np.ndarray | None:
+    """The same MNIST-style digit with its width cut to ``share`` (longer side back to 20 px, centred by mass),
+    or None when its box is not near square.
+
+    Why: classic collections and some segmenters deliver each digit stretched to fill a square box (mfeat's
+    15x16, Semeion's 16x16), which makes a 1 with a flag as wide as a 4 and every digit squatter than MNIST's.
+    Nothing in the image says whether it was stretched, so a near-square digit is read both as it is and
+    narrowed, and the readings are averaged (``digits.predict.predict_arrays``).
+    """
+    rows, cols = np.flatnonzero(frame.max(axis=1) > MNIST_INK_LEVEL), np.flatnonzero(frame.max(axis=0) > MNIST_INK_LEVEL)
+    if len(rows) == 0:
+        return None
+    height, width = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+    if width < NEAR_SQUARE * height:
+        return None
+    box = frame[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].astype(np.float32)
+    scale = DIGIT_BOX / max(height, width * share)
+    size = (max(1, round(width * share * scale)), max(1, round(height * scale)))
+    small = np.clip(np.asarray(Image.fromarray(box, mode="F").resize(size, Image.Resampling.LANCZOS)), 0, None)
+    if small.max() > 0:
+        small = small * (float(box.max()) / small.max())
+    return center_by_mass(small)
 
 
 def preprocess_digit(gray: np.ndarray) -> np.ndarray:
