@@ -172,7 +172,9 @@ def predict_arrays(predictor: Predictor, digits_uint8: np.ndarray, tta: bool = T
     if not tta or len(digits_uint8) == 0:
         return predictor.predict_batch(to_model_input(digits_uint8))
     narrow = [(index, frame) for index, frame in enumerate(map(narrowed, digits_uint8)) if frame is not None]
-    batch = np.concatenate([digits_uint8, np.array([frame for _, frame in narrow], np.uint8).reshape(-1, IMAGE_SIZE, IMAGE_SIZE)])
+    batch = np.concatenate(
+        [digits_uint8, np.array([frame for _, frame in narrow], np.uint8).reshape(-1, IMAGE_SIZE, IMAGE_SIZE)]
+    )
     copies = predictor.predict_batch(to_model_input(shifted_copies(batch)))
     averaged = copies.reshape(len(TTA_SHIFTS), len(batch), -1).mean(axis=0)
     probabilities = averaged[: len(digits_uint8)].copy()

@@ -528,7 +528,10 @@ def narrowed(frame: np.ndarray, share: float = NARROWED_WIDTH) -> np.ndarray | N
     Nothing in the image says whether it was stretched, so a near-square digit is read both as it is and
     narrowed, and the readings are averaged (``digits.predict.predict_arrays``).
     """
-    rows, cols = np.flatnonzero(frame.max(axis=1) > MNIST_INK_LEVEL), np.flatnonzero(frame.max(axis=0) > MNIST_INK_LEVEL)
+    rows, cols = (
+        np.flatnonzero(frame.max(axis=1) > MNIST_INK_LEVEL),
+        np.flatnonzero(frame.max(axis=0) > MNIST_INK_LEVEL),
+    )
     if len(rows) == 0:
         return None
     height, width = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
