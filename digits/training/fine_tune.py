@@ -39,7 +39,7 @@ HELD_OUT_FRACTION = 0.3
 """Share of each digit's samples kept aside to measure the gain, never trained on."""
 SAMPLE_REPEATS = 5
 """Each training sample appears this many times per epoch (augmented differently each time)."""
-REPLAY_PER_SAMPLE = 10
+REPLAY_PER_SAMPLE = 12
 """MNIST training images replayed per (repeated) user sample: what keeps MNIST from being forgotten."""
 
 
