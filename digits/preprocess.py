@@ -8,10 +8,13 @@ in a 28x28 frame so that the centre of mass is in the middle. ``preprocess_digit
 3. polarity: the strongest departure from the border's lighting plane says whether ink is darker or lighter
    (when both are about equal, as for a bold crop whose border is half ink, the corners decide);
 4. the paper's level and gradient, estimated on a coarse grid, are subtracted; the paper's noise floor is
-   measured on the paper class when ink and paper are clearly apart (a crop that is half ink), else on all;
+   measured on the paper class when ink and paper are clearly apart (a crop that is half ink), else on all,
+   and kept below the split between the classes (a 1 cut to its 20x4 px stroke);
 5. ``analyse`` finds the ink components without specks, ruled lines or frame borders; ``digit_group`` keeps the
    digit and its pieces; ``ink_crop`` cuts it at full resolution;
 6. ``to_mnist_frame`` matches the stroke width to MNIST's, scales the longer side to 20 px and centres by mass.
+
+``narrowed`` gives the second reading of a near-square digit, which may have been stretched to fill a square.
 
 Images without ink (blank, noise, specks, paper texture) raise ``NoDigitFound``. The analysis runs on a reduced
 copy (``WORK_SIDE``) and only the digit's crop at full resolution. Reading whole numbers is ``digits.numbers``;
