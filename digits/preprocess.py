@@ -138,7 +138,8 @@ def is_mnist_style(gray: np.ndarray) -> bool:
     if gray.shape != (IMAGE_SIZE, IMAGE_SIZE):
         return False
     border = np.concatenate([gray[:2].ravel(), gray[-2:].ravel(), gray[:, :2].ravel(), gray[:, -2:].ravel()])
-    if median_of(border) >= 60 or float(gray.max()) <= median_of(border) + MIN_CONTRAST:
+    paper = median_of(border)
+    if paper >= 60 or float(gray.max()) <= paper + MIN_CONTRAST:
         return False
     rows = np.flatnonzero(gray.max(axis=1) > MNIST_INK_LEVEL)
     cols = np.flatnonzero(gray.max(axis=0) > MNIST_INK_LEVEL)
