@@ -27,7 +27,8 @@ MAX_IMAGE_PIXELS = 64_000_000
 
 ANALYSIS_MAX_SIDE = 2048
 """Images with a longer side over this are decoded at reduced size (JPEG draft mode) or reduced right after
-decoding: reading a digit never needs more, and memory and time per image stay bounded."""
+decoding: reading a number never needs more (a single digit needs less: ``digits.preprocess.DIGIT_MAX_SIDE``),
+and memory and time per image stay bounded."""
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 CHECKOUT_ROOT = PACKAGE_DIR.parent if (PACKAGE_DIR.parent / "CNN_usage.py").is_file() else None

@@ -18,7 +18,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from digits.constants import ANALYSIS_MAX_SIDE, IMAGE_EXTENSIONS, MAX_IMAGE_PIXELS
 from digits.errors import DigitsError
-from digits.preprocess import preprocess_digit
+from digits.preprocess import DIGIT_MAX_SIDE, preprocess_digit
 
 EXIF_ORIENTATION = 0x0112
 ORIENTATIONS = {
@@ -73,29 +73,31 @@ def decode_image(source, name: str, size: int | None = None) -> Image.Image:
     return _decode(source, name, size, _loaded)
 
 
-def decode_gray(source, name: str, size: int | None = None) -> tuple[np.ndarray, float]:
+def decode_gray(
+    source, name: str, size: int | None = None, max_side: int = ANALYSIS_MAX_SIDE
+) -> tuple[np.ndarray, float]:
     """Decode a path or binary stream straight to uint8 grey levels, at reduced size when it is large.
 
-    An image whose longer side is over ``ANALYSIS_MAX_SIDE`` is decoded at reduced size (JPEG's draft mode,
+    An image whose longer side is over ``max_side`` is decoded at reduced size (JPEG's draft mode,
     which never builds the full-size pixels) or reduced right after decoding, before any conversion, so memory
     and time per image stay bounded. Returns the grey image and its scale (original pixels per returned pixel,
     to map boxes back). Every failure of opening, decoding or converting is a one-line DigitsError naming
     ``name``.
     """
-    return _decode(source, name, size, _reduced_gray)
+    return _decode(source, name, size, lambda image: _reduced_gray(image, max_side))
 
 
-def _reduced_gray(image: Image.Image) -> tuple[np.ndarray, float]:
+def _reduced_gray(image: Image.Image, max_side: int) -> tuple[np.ndarray, float]:
     original = max(image.size)
     orientation = image.getexif().get(EXIF_ORIENTATION, 1)
     if image.format == "JPEG":
         # Only the brightness is decoded (a colour JPEG stores it apart from the colour), and a large photo at
         # 1/2, 1/4 or 1/8 of its size: draft() picks the largest of those whose sides are whole multiples of the
         # requested ones, so the request is the original divided by a whole factor.
-        factor = -(-original // ANALYSIS_MAX_SIDE)
+        factor = -(-original // max_side)
         image.draft("L", (image.width // factor, image.height // factor) if factor > 1 else None)
     image.load()
-    factor = -(-max(image.size) // ANALYSIS_MAX_SIDE)
+    factor = -(-max(image.size) // max_side)
     if factor > 1:  # reduce before any conversion or rotation, so no full-size copy is ever made
         try:
             image = image.reduce(factor)
@@ -173,16 +175,16 @@ def to_grayscale(image: Image.Image) -> np.ndarray:
     return np.asarray(image if image.mode == "L" else image.convert("L"), dtype=np.uint8)
 
 
-def read_gray(path: str | os.PathLike) -> tuple[np.ndarray, float]:
+def read_gray(path: str | os.PathLike, max_side: int = ANALYSIS_MAX_SIDE) -> tuple[np.ndarray, float]:
     """Read an image file as uint8 grey levels (reduced when large) and its scale; see ``decode_gray``."""
     path = Path(path)
     _check_path(path)
-    return decode_gray(path, str(path))
+    return decode_gray(path, str(path), max_side=max_side)
 
 
-def read_gray_bytes(data: bytes, name: str = "upload") -> tuple[np.ndarray, float]:
+def read_gray_bytes(data: bytes, name: str = "upload", max_side: int = ANALYSIS_MAX_SIDE) -> tuple[np.ndarray, float]:
     """Like ``read_gray``, for an image held in memory (an HTTP upload); ``name`` appears in errors."""
-    return decode_gray(io.BytesIO(data), name, len(data))
+    return decode_gray(io.BytesIO(data), name, len(data), max_side)
 
 
 def load_digit_array(path: str | os.PathLike) -> np.ndarray:
@@ -190,7 +192,7 @@ def load_digit_array(path: str | os.PathLike) -> np.ndarray:
 
     Raises DigitsError naming the file when it cannot be read, and NoDigitFound when it holds no digit.
     """
-    return preprocess_digit(read_gray(path)[0])
+    return preprocess_digit(read_gray(path, DIGIT_MAX_SIDE)[0])
 
 
 def to_model_input(digits_uint8: np.ndarray) -> np.ndarray:

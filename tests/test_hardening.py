@@ -161,9 +161,9 @@ def test_service_keeps_a_bounded_number_of_images_in_flight(monkeypatch):
 
     real = service.read_gray_bytes
 
-    def slow(data, name):
+    def slow(data, name, max_side):
         time.sleep(0.5)
-        return real(data, name)
+        return real(data, name, max_side)
 
     monkeypatch.setattr(service, "read_gray_bytes", slow)
     monkeypatch.setattr(service, "QUEUE_WAIT_SECONDS", 0.1)
@@ -198,11 +198,11 @@ def test_a_huge_image_in_flight_does_not_hold_up_small_ones(monkeypatch):
     real = service.read_gray_bytes
     finished = []
 
-    def tracked(data, name):
+    def tracked(data, name, max_side):
         huge = service.declared_pixels(data) > service.HEAVY_PIXELS
         if huge:  # decoding a really huge image takes a while
             time.sleep(1.5)
-        result = real(data, name)
+        result = real(data, name, max_side)
         finished.append("huge" if huge else "small")
         return result
 

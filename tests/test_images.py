@@ -124,3 +124,25 @@ def test_large_jpeg_is_never_decoded_at_full_size(tmp_path, monkeypatch, size):
     assert scale == pytest.approx(max(size) / max(gray.shape))
     rows, cols = np.nonzero(gray < 128)
     assert abs(cols.mean() * scale - (size[0] // 2 + size[0] // 8)) < size[0] / 20
+
+
+def test_a_single_digit_photo_is_decoded_smaller_than_a_number_and_still_read(tmp_path, monkeypatch):
+    # One digit is read at 80 px, so a 12 MP photo of it is decoded at an eighth of its size (a quarter of the
+    # work of the number reader's half size), and the 7 on it is still read as 7.
+    from PIL import ImageFile
+
+    from digits.predict import load_predictor, predict_arrays
+    from digits.preprocess import DIGIT_MAX_SIDE
+
+    photo = Image.new("RGB", (4000, 3000), (235, 230, 220))
+    digit = Image.open(SAMPLES / "7.jpg").convert("L").resize((1000, 1000))
+    photo.paste(Image.merge("RGB", [Image.eval(digit, lambda value: 255 - value)] * 3), (1500, 1000), mask=digit)
+    photo.save(tmp_path / "photo.jpg", quality=90)
+    decoded_sizes = []
+    load = ImageFile.ImageFile.load
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda image: (decoded_sizes.append(image.size), load(image))[1])
+
+    frame = load_digit_array(tmp_path / "photo.jpg")
+
+    assert set(decoded_sizes) == {(1000, 750)} and DIGIT_MAX_SIDE < 1000
+    assert predict_arrays(load_predictor(threads=1), frame[np.newaxis]).argmax() == 7
