@@ -31,6 +31,9 @@ RUN pip install --no-cache-dir -r requirements-inference.txt \
 
 COPY CNN_usage.py ./
 COPY --from=inference-source /src/digits/ ./digits/
+# Bytecode compiled once here: every `docker run` is a cold start, and PYTHONDONTWRITEBYTECODE keeps the
+# interpreter from caching it itself.
+RUN python -m compileall -q /app/digits
 COPY models/digits_cnn.tflite models/digits_cnn_int8.tflite models/digits_cnn.json ./models/
 
 USER digits

@@ -45,29 +45,47 @@ def reduce_to(gray: np.ndarray, side: int) -> tuple[np.ndarray, float, float]:
     if factor <= 1:
         return gray.astype(np.float32), 1.0, 1.0
     size = (max(1, round(width / factor)), max(1, round(height / factor)))
-    small = np.asarray(Image.fromarray(gray).resize(size, Image.Resampling.BOX), dtype=np.float32)
-    return small, width / size[0], height / size[1]
+    image = Image.fromarray(gray)
+    whole = round(factor)
+    if whole == factor and width % whole == 0 and height % whole == 0:
+        small = image.reduce(whole)  # the same box average, a third of the time (a 640x480 photo: 5x5 blocks)
+    else:
+        small = image.resize(size, Image.Resampling.BOX)
+    return np.asarray(small, dtype=np.float32), width / small.width, height / small.height
 
 
 def square_filter(image: np.ndarray, size: int, reduce) -> np.ndarray:
-    """Grey dilation (``np.maximum``) or erosion (``np.minimum``) with a size x size square, separably."""
+    """Grey dilation (``np.maximum``) or erosion (``np.minimum``) with a size x size square (edges replicated),
+    separably: rows, then columns."""
     radius = size // 2
-    result = image
-    for axis in (0, 1):
-        padded = np.pad(result, [(radius, radius) if a == axis else (0, 0) for a in (0, 1)], mode="edge")
-        length = result.shape[axis]
-        out = padded.take(range(0, length), axis=axis)
-        for offset in range(1, size):
-            out = reduce(out, padded.take(range(offset, offset + length), axis=axis))
-        result = out
-    return result
+    return np.ascontiguousarray(_reduce_rows(_reduce_rows(image, radius, reduce).T, radius, reduce).T)
+
+
+def _reduce_rows(values: np.ndarray, radius: int, reduce) -> np.ndarray:
+    """Each row reduced with the ``radius`` rows above and below it (edges replicated), in place on one copy."""
+    out = values.copy()
+    for offset in range(1, radius + 1):
+        reduce(out[offset:], values[:-offset], out=out[offset:])
+        reduce(out[:offset], values[:1], out=out[:offset])
+        reduce(out[:-offset], values[offset:], out=out[:-offset])
+        reduce(out[-offset:], values[-1:], out=out[-offset:])
+    return out
 
 
 def box_mean3(image: np.ndarray) -> np.ndarray:
-    """3x3 mean filter (edges replicated): single noisy pixels do not count as ink."""
-    padded = np.pad(image, 1, mode="edge")
-    height, width = image.shape
-    return sum(padded[dy : dy + height, dx : dx + width] for dy in range(3) for dx in range(3)) / 9.0
+    """3x3 mean filter (edges replicated): single noisy pixels do not count as ink. Separable: rows, then columns."""
+    values = np.asarray(image, np.result_type(image.dtype, np.float32))
+    return _with_neighbours(_with_neighbours(values).T).T / 9.0
+
+
+def _with_neighbours(values: np.ndarray) -> np.ndarray:
+    """Each row plus the rows above and below it (edges replicated), without padding a copy."""
+    total = values.copy()
+    total[1:] += values[:-1]
+    total[0] += values[0]
+    total[:-1] += values[1:]
+    total[-1] += values[-1]
+    return total
 
 
 def cell_percentile(image: np.ndarray, percentile: float, grid: int) -> np.ndarray:
@@ -162,6 +180,11 @@ def label_components(mask: np.ndarray) -> tuple[np.ndarray, int]:
     """8-connected component labels of a boolean mask (0 = background) and their count."""
     runs = ink_runs(mask)
     return label_image(runs, mask.shape), runs.count
+
+
+def count_components(mask: np.ndarray) -> int:
+    """How many 8-connected components a boolean mask has."""
+    return ink_runs(mask).count
 
 
 def label_image(runs: Runs, shape: tuple[int, int]) -> np.ndarray:
