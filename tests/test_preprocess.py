@@ -57,8 +57,22 @@ def test_photo_becomes_mnist_style(tmp_path, glyph):
         {"ruled_lines": True},
         {"stroke": -1, "canvas": (1024, 768), "digit_height": 0.7},
         {"stroke": 2},
+        {"canvas": (80, 64), "digit_height": 0.6, "gradient": 60, "paper": 200},
+        {"canvas": (96, 96), "digit_height": 0.4, "mode": "RGB", "noise": 6, "jpeg_quality": 50},
     ],
-    ids=["small", "large", "colour-noisy", "transparent", "exif-90", "exif-180", "ruled", "fine-pen", "marker"],
+    ids=[
+        "small",
+        "large",
+        "colour-noisy",
+        "transparent",
+        "exif-90",
+        "exif-180",
+        "ruled",
+        "fine-pen",
+        "marker",
+        "thumbnail-lit-unevenly",
+        "small-canvas",
+    ],
 )
 def test_same_digit_gives_the_same_answer_however_it_was_photographed(tmp_path, glyph, variant):
     reference = load_digit_array(photo(tmp_path, [glyph], "reference")[0])
