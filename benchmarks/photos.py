@@ -21,12 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
-from digits.constants import ANALYSIS_MAX_SIDE, CACHE_DIR_NAME, DATA_DIR
+from digits.constants import CACHE_DIR_NAME, DATA_DIR
 from digits.folders import load_labelled_folder
-from digits.images import read_gray
+from digits.images import decode_side, read_gray
 from digits.numbers import TooManyDigits, segment_number
 from digits.predict import load_predictor, predict_arrays
-from digits.preprocess import DIGIT_MAX_SIDE, NoDigitFound, preprocess_digit
+from digits.preprocess import NoDigitFound, preprocess_digit
 from digits.training.mnist import mnist_folders
 from tests.synthetic import photo_of_digits, random_settings, save_photo
 
@@ -74,12 +74,12 @@ def main() -> int:
     scratch = Path(tempfile.mkdtemp(prefix="photo-bench-"))
 
     def photograph(indices, canvas=None):
-        """A photo of ``indices`` digits, read as the CLI reads it (a single digit at most DIGIT_MAX_SIDE)."""
+        """A photo of ``indices`` digits, read as the CLI reads it (``decode_side``)."""
         settings = random_settings(rng, canvas)
         image, _ = photo_of_digits([mnist.images[i] for i in indices], settings, rng)
         path = scratch / f"p.{'png' if image.mode == 'RGBA' else 'jpg'}"
         save_photo(image, path, settings)
-        return read_gray(path, DIGIT_MAX_SIDE if len(indices) == 1 else ANALYSIS_MAX_SIDE)[0], settings
+        return read_gray(path, decode_side(number=len(indices) > 1))[0], settings
 
     # Single digits, per condition.
     right, right_once, total, order = defaultdict(int), defaultdict(int), defaultdict(int), {}

@@ -156,8 +156,8 @@ def predict_command(args: argparse.Namespace) -> int:
 def collect_command(args: argparse.Namespace) -> int:
     """``--collect DIR --label D``: store each image as a sample of the user's handwriting, one line each."""
     from digits.corrections import parse_label, store_sample
-    from digits.images import collect_image_paths, read_gray
-    from digits.preprocess import DIGIT_MAX_SIDE, NoDigitFound, preprocess_digit
+    from digits.images import collect_image_paths, decode_side, read_gray
+    from digits.preprocess import NoDigitFound, preprocess_digit
 
     label = parse_label(args.label)
     files, problems = collect_image_paths(args.paths)
@@ -166,7 +166,7 @@ def collect_command(args: argparse.Namespace) -> int:
         print(f"error: {problem}", file=sys.stderr, flush=True)
     for path in files:
         try:
-            gray, _ = read_gray(path, DIGIT_MAX_SIDE)
+            gray, _ = read_gray(path, decode_side(number=False))
             stored = store_sample(args.collect, label, preprocess_digit(gray), gray)
         except NoDigitFound:
             print(f"error: {path}: no digit found, nothing stored", file=sys.stderr, flush=True)

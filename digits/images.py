@@ -175,6 +175,12 @@ def to_grayscale(image: Image.Image) -> np.ndarray:
     return np.asarray(image if image.mode == "L" else image.convert("L"), dtype=np.uint8)
 
 
+def decode_side(number: bool) -> int:
+    """The longest side an image is decoded at: ``ANALYSIS_MAX_SIDE`` for a number, whose digits are small parts
+    of the image, ``DIGIT_MAX_SIDE`` for one digit (read at 80 px). The one place this choice is made."""
+    return ANALYSIS_MAX_SIDE if number else DIGIT_MAX_SIDE
+
+
 def read_gray(path: str | os.PathLike, max_side: int = ANALYSIS_MAX_SIDE) -> tuple[np.ndarray, float]:
     """Read an image file as uint8 grey levels (reduced when large) and its scale; see ``decode_gray``."""
     path = Path(path)
@@ -192,7 +198,7 @@ def load_digit_array(path: str | os.PathLike) -> np.ndarray:
 
     Raises DigitsError naming the file when it cannot be read, and NoDigitFound when it holds no digit.
     """
-    return preprocess_digit(read_gray(path, DIGIT_MAX_SIDE)[0])
+    return preprocess_digit(read_gray(path, decode_side(number=False))[0])
 
 
 def to_model_input(digits_uint8: np.ndarray) -> np.ndarray:

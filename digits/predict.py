@@ -27,7 +27,7 @@ from digits.constants import (
     TFLITE_MODEL_FILE,
 )
 from digits.errors import DigitsError
-from digits.images import load_digit_array, read_gray, to_model_input
+from digits.images import decode_side, load_digit_array, read_gray, to_model_input
 from digits.numbers import TooManyDigits, segment_number
 from digits.preprocess import NoDigitFound, narrowed, preprocess_digit
 from digits.quiet import native_stderr_silenced
@@ -273,5 +273,5 @@ def read_number_gray(
 
 def read_number(predictor: Predictor, path: Path, min_confidence: float = 0.0) -> NumberResult:
     """Read a handwritten number from an image file; raises DigitsError when the file cannot be read."""
-    gray, scale = read_gray(path)
+    gray, scale = read_gray(path, decode_side(number=True))
     return read_number_gray(predictor, gray, path, min_confidence, scale)

@@ -26,12 +26,11 @@ from pydantic import BaseModel, Field
 from starlette.requests import ClientDisconnect
 
 from digits import __version__
-from digits.constants import ANALYSIS_MAX_SIDE
 from digits.corrections import MAX_SAMPLES_PER_DIGIT, FolderFull, parse_label, store_sample
 from digits.errors import DigitsError
-from digits.images import read_gray_bytes
+from digits.images import decode_side, read_gray_bytes
 from digits.predict import default_min_confidence, load_predictor, predict_gray, read_number_gray
-from digits.preprocess import DIGIT_MAX_SIDE, NoDigitFound, preprocess_digit
+from digits.preprocess import NoDigitFound, preprocess_digit
 from digits.results import Failure
 from digits.settings import MAX_BODY_BYTES, MAX_IN_FLIGHT, load_settings
 
@@ -284,7 +283,7 @@ def create_app(
             raise DigitsError(f"{name}: this image cannot be processed ({type(error).__name__})") from None
 
     def store_correction(data: bytes, name: str, digit: int) -> dict:
-        gray, _ = read_gray_bytes(data, name, DIGIT_MAX_SIDE)
+        gray, _ = read_gray_bytes(data, name, decode_side(number=False))
         try:
             frame = preprocess_digit(gray)
         except NoDigitFound:
@@ -294,7 +293,7 @@ def create_app(
     def answer(data: bytes, name: str, options: tuple[bool, bool]) -> dict:
         """Decode, preprocess and predict in one worker thread (one hop off the event loop per request)."""
         number, inputs = options
-        gray, scale = read_gray_bytes(data, name, ANALYSIS_MAX_SIDE if number else DIGIT_MAX_SIDE)
+        gray, scale = read_gray_bytes(data, name, decode_side(number))
         if number:
             return read_number_gray(predictor, gray, Path(name), threshold, scale).to_json(inputs=inputs)
         return predict_gray(predictor, gray, Path(name), threshold).to_json(inputs=inputs)
