@@ -334,6 +334,16 @@ def test_recipes_are_picked_by_name_and_single_flags_override_them():
     tuned = parse_args(["--recipe", "fast", "--epochs", "3", "--no-augment"]).config
     assert tuned == replace(RECIPES["fast"], epochs=3, augment=False)
     assert parse_args([]).config == TrainingConfig()
+    assert parse_args(["--ema-momentum", "0.99"]).config.ema_momentum == 0.99
+
+
+@pytest.mark.parametrize("value", ["1", "-0.1"])
+def test_an_impossible_weight_average_is_refused_before_training(value, capsys):
+    from digits.training.cli import parse_args
+
+    with pytest.raises(SystemExit) as stopped:
+        parse_args(["--ema-momentum", value])
+    assert stopped.value.code == 2 and "--ema-momentum must be in [0, 1)" in capsys.readouterr().err
 
 
 def test_quick_is_resolved_once_into_the_settings_a_run_saves():

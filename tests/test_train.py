@@ -1,6 +1,7 @@
 """A short real training run: it learns, and its .keras and .tflite exports answer the same."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -120,3 +121,20 @@ def test_same_seed_gives_the_same_weights():
     other = fit_network(TrainingConfig(**{**config.__dict__, "seed": 10}), training, verbose=0).model.get_weights()
     assert all(np.array_equal(a, b) for a, b in zip(first, second))
     assert not all(np.array_equal(a, b) for a, b in zip(first, other))
+
+
+def test_weight_averaging_ends_with_the_average_of_the_steps():
+    # With ema_momentum the run ends with the moving average of the weights, not the last step's weights: an
+    # average that forgets quickly (0.01) is almost the last step, one that remembers (0.9) is not.
+    from digits.training.train import fit_network
+
+    training = labelled(12, 21)
+    base = TrainingConfig(epochs=1, batch_size=16, validation_fraction=0.0, seed=9, style_samples=0, patience=0)
+
+    def weights(momentum):
+        return fit_network(replace(base, ema_momentum=momentum), training, verbose=0).model.get_weights()
+
+    plain, forgetful, remembering = weights(0.0), weights(0.01), weights(0.9)
+    gap = lambda a, b: max(float(np.abs(x - y).max()) for x, y in zip(a, b))  # noqa: E731
+    assert gap(plain, remembering) > 5 * gap(plain, forgetful)
+    assert np.array_equal(weights(0.9)[0], remembering[0])  # still deterministic

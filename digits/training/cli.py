@@ -29,6 +29,7 @@ KNOBS = {
     "warmup_epochs": (int, "epochs over which the learning rate ramps up from 0 (cosine schedule)"),
     "dropout": (float, "dropout rate before the last layer"),
     "label_smoothing": (float, "label smoothing of the cross-entropy (0: none)"),
+    "ema_momentum": (float, "end with an exponential moving average of the weights, this momentum (0: none)"),
     "patience": (
         int,
         "stop when the validation loss has not improved for this many epochs, best weights kept (0: never)",
@@ -145,6 +146,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--validation-fraction must be in [0, 1)")
     if not 0 <= config.dropout < 1 or not 0 <= config.label_smoothing < 1:
         parser.error("--dropout and --label-smoothing must be in [0, 1)")
+    if not 0 <= config.ema_momentum < 1:
+        parser.error("--ema-momentum must be in [0, 1)")
     if config.sparse_labels and config.label_smoothing:
         parser.error("the original recipe's sparse labels take no --label-smoothing")
     return args

@@ -36,6 +36,8 @@ class TrainingConfig:
     dropout: float = DEFAULT_DROPOUT
     augment: bool = True
     label_smoothing: float = 0.0
+    ema_momentum: float = 0.0
+    """Keep an exponential moving average of the weights with this momentum and end with it (0: plain weights)."""
     sparse_labels: bool = False
     """Sparse categorical cross-entropy on integer labels (the original's loss; no label smoothing possible)."""
     patience: int = 10

@@ -146,8 +146,15 @@ PEN_WIDTHS = ((0.05, 0.09), (0.09, 0.15), (0.15, 0.3))
 """Pen width as a share of the digit's height: fine pen, ballpoint, marker."""
 HOLLOW_PROBABILITY = 0.06
 """Share of samples drawn as an outline (a hollow, double-line stroke)."""
-TIGHT_CROP_PROBABILITY = 0.15
+TIGHT_CROP_PROBABILITY = 0.25
 """Share of samples reduced to a tight 8-20 px crop, light on dark, before preprocessing."""
+STRETCHED_CROP_PROBABILITY = 0.5
+"""Share of those tight crops stretched to fill a near-square frame, as classic digit collections (16x16, 15x16)
+and some segmenters deliver every digit: a 1 with a flag then is as wide as a 4."""
+STRETCHED_WIDTH = (0.8, 1.05)
+"""A stretched crop's width, as a share of its height."""
+MAX_STRETCHED_INK = 0.55
+"""A crop that stretching would make mostly ink (a marker 1 becomes a solid block nobody could read) keeps its shape."""
 
 
 def smooth(points: np.ndarray, per_segment: int = 10) -> np.ndarray:
@@ -193,13 +200,24 @@ def draw_style(strokes: list[Stroke], rng: np.random.Generator) -> np.ndarray:
 
 
 def tight_crop(drawing: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """The drawing cut to its ink box and shrunk to 8-20 px tall, light ink on black, as small crops come."""
+    """The drawing cut to its ink box and shrunk to 8-20 px tall, light ink on black, as small crops come;
+    some stretched to fill a near-square frame whatever the digit's own shape (``STRETCHED_CROP_PROBABILITY``)."""
     ink = 255 - drawing
     rows, cols = np.flatnonzero(ink.max(axis=1) > 60), np.flatnonzero(ink.max(axis=0) > 60)
     box = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
     side = int(rng.integers(8, 21))
+    if rng.random() < STRETCHED_CROP_PROBABILITY:
+        stretched = stretched_to(box, side, rng.uniform(*STRETCHED_WIDTH))
+        if np.mean(stretched > 60) <= MAX_STRETCHED_INK:
+            return stretched
     scale = side / max(box.shape)
     size = (max(2, round(box.shape[1] * scale)), max(2, round(box.shape[0] * scale)))
+    return np.asarray(Image.fromarray(box).resize(size, Image.Resampling.BOX), np.uint8)
+
+
+def stretched_to(box: np.ndarray, height: int, width_share: float) -> np.ndarray:
+    """``box`` resized to ``height`` rows and ``width_share`` times as many columns, its shape not kept."""
+    size = (max(2, round(height * width_share)), height)
     return np.asarray(Image.fromarray(box).resize(size, Image.Resampling.BOX), np.uint8)
 
 

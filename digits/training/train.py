@@ -225,7 +225,11 @@ def fit_network(
     with strategy.scope():
         model = build_model(config.dropout)
         model.compile(
-            optimizer=keras.optimizers.Adam(learning_rate_schedule(config, steps_per_epoch, replicas)),
+            optimizer=keras.optimizers.Adam(
+                learning_rate_schedule(config, steps_per_epoch, replicas),
+                use_ema=config.ema_momentum > 0,
+                ema_momentum=config.ema_momentum or 0.99,
+            ),
             loss=loss_function(config),
             metrics=["accuracy"],
         )
@@ -327,6 +331,7 @@ def fit_across_workers(model, strategy, dataset, epochs: int, global_batch: int,
         history["accuracy"].append(right / max(1.0, seen))
         if verbose:
             print(f"epoch {epoch + 1}/{epochs}: loss {history['loss'][-1]:.4f}, accuracy {history['accuracy'][-1]:.4f}")
+    model.optimizer.finalize_variable_values(model.trainable_variables)  # as fit ends: the averaged weights, if any
     return history
 
 
