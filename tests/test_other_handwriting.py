@@ -70,13 +70,20 @@ ONES_CUT_TO_THEIR_STROKE = {
     "008ff002 003af82b 0131fd53 0130fe52 032eff52 0038fa54 012eff51 0029fb50 0003a235",
     1022: "017ebefe 7effffc1 82fcfe00 fdff8101 fffc8001 feffc300 fefffb00 ffffff02 fffffc40 fdffff00 fdffff00 "
     "fffffd01 fffdff82 7ffffd7e 7ffffe80 83fcff7f 7ffdff7f 7fffffff 84fffe80 40fdbf00",
+    # The narrowest (MNIST test files 1/01368.jpg, 1/02867.jpg, 1/05524.jpg): 20x2 to 20x4, almost no paper
+    # left, and no clear split between the stroke and its edges. They were "no digit found".
+    1368: "95ad c7fb c3ff c4fd c4ff c6ff c6c8 d6c2 fe8c e38e c4b6 c5c3 c673 c375 c472 c7bc c1c6 d6c5 c6c0 57d4",
+    2867: "0058a1 001dc8 0421fd 0129fb 005dfc 0067dc 01b5af 00c76c 04b46c 00be6d 41ff2b 43a401 73d300 8ba101 "
+    "5fdc00 42ff24 76dd48 8bf466 73ff3a 08ab24",
+    5524: "95fd6700 93fdbe05 94fef832 92fefe3c 93fefe3b 93fefe39 93fefe3a 93fefe8f 93fefe94 93fefe65 93fefe37 "
+    "93fefe7a 93fefe3b 93fffe3a 95f9ff39 95fdff39 8efffc3c 96fbff3a 95fff021 75febe00",
 }
 
 
 @pytest.mark.parametrize("index", ONES_CUT_TO_THEIR_STROKE)
 def test_a_one_cut_to_its_stroke_is_read_not_blank(predictor, index):
     one = np.array([list(bytes.fromhex(row)) for row in ONES_CUT_TO_THEIR_STROKE[index].split()], np.uint8)
-    assert one.shape == (20, 4) and (one > 127).mean() > 0.35
+    assert one.shape[0] == 20 and one.shape[1] <= 4 and (one > 127).mean() > 0.35
     assert read(predictor, one) == 1
 
 
@@ -173,7 +180,8 @@ def paper_texture(rng: np.random.Generator, size=(240, 320)) -> np.ndarray:
 
 
 @pytest.mark.parametrize(
-    "kind", ["blank", "uniform dark", "sensor noise", "tiny noise", "specks", "tiny specks", "paper texture"]
+    "kind",
+    ["blank", "uniform dark", "sensor noise", "tiny noise", "narrow noise", "specks", "tiny specks", "paper texture"],
 )
 def test_images_without_ink_have_no_digit(kind):
     rng = np.random.default_rng(7)
@@ -182,6 +190,7 @@ def test_images_without_ink_have_no_digit(kind):
         "uniform dark": np.full((28, 28), 0, np.uint8),
         "sensor noise": np.clip(200 + rng.normal(0, 8, (240, 320)), 0, 255).astype(np.uint8),
         "tiny noise": np.clip(128 + rng.normal(0, 30, (16, 16)), 0, 255).astype(np.uint8),
+        "narrow noise": np.clip(128 + rng.normal(0, 60, (20, 4)), 0, 255).astype(np.uint8),  # shaped like a cut 1
         "specks": np.where(rng.random((240, 320)) < 0.002, 30, 230).astype(np.uint8),
         "tiny specks": np.where(np.arange(256).reshape(16, 16) == 77, 30, 230).astype(np.uint8),
         "paper texture": paper_texture(rng),
