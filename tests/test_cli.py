@@ -329,7 +329,7 @@ def test_recipes_are_picked_by_name_and_single_flags_override_them():
         1e-3,
         "constant",
     )
-    assert original.sparse_labels and not original.augment and original.patience == 0
+    assert original.sparse_labels and not original.augment and original.patience == 0 and original.ema_momentum == 0
     assert original.validation_fraction == 0.2 and original.style_samples == 0
     tuned = parse_args(["--recipe", "fast", "--epochs", "3", "--no-augment"]).config
     assert tuned == replace(RECIPES["fast"], epochs=3, augment=False)
