@@ -30,7 +30,6 @@ FINE_TUNE = TrainingConfig(
     schedule="constant",
     warmup_epochs=0,
     augment=True,
-    ema_momentum=0.0,
     patience=0,
     validation_fraction=0.0,
     style_samples=0,

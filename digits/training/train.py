@@ -227,8 +227,7 @@ def fit_network(
         model.compile(
             optimizer=keras.optimizers.Adam(
                 learning_rate_schedule(config, steps_per_epoch, replicas),
-                use_ema=config.ema_momentum > 0,
-                ema_momentum=config.ema_momentum or 0.99,
+                **({"use_ema": True, "ema_momentum": config.ema_momentum} if config.ema_momentum else {}),
             ),
             loss=loss_function(config),
             metrics=["accuracy"],
