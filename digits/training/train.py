@@ -234,8 +234,13 @@ def fit_network(
         )
     callbacks = []
     if val_ds is not None and config.patience:
+        # Restoring the best epoch's weights would throw the moving average away: Keras swaps the average in
+        # before the callbacks end, and the best epoch's weights are the raw ones. With an average, stop early
+        # but end with the average.
         callbacks.append(
-            keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience, restore_best_weights=True)
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss", patience=config.patience, restore_best_weights=not config.ema_momentum
+            )
         )
     if config.distribute == "multi-worker":
         # Keras 3's fit cannot feed MultiWorkerMirroredStrategy (keras-team/keras#20585): a plain distributed loop.
