@@ -144,11 +144,11 @@ def ink_runs(mask: np.ndarray) -> Runs:
     dot grids and thousands of specks cost milliseconds.
     """
     height, width = mask.shape
-    padded = np.zeros((height, width + 2), np.int8)
+    padded = np.zeros((height, width + 2), bool)
     padded[:, 1:-1] = mask
-    diff = np.diff(padded, axis=1)
-    rows, starts = np.nonzero(diff == 1)
-    ends = np.nonzero(diff == -1)[1]
+    # Where ink begins or ends: in row-major order a row's edges alternate start, end (the padding is paper).
+    edge_rows, edge_columns = np.nonzero(padded[:, 1:] != padded[:, :-1])
+    rows, starts, ends = edge_rows[::2], edge_columns[::2], edge_columns[1::2]
     count = len(rows)
     if count == 0:
         return Runs(rows, starts, ends, np.zeros(0, np.int64), 0)
@@ -172,8 +172,10 @@ def ink_runs(mask: np.ndarray) -> Runs:
             parent = jumped
         if np.array_equal(parent[below], parent[above]):
             break
-    _, labels = np.unique(parent, return_inverse=True)
-    return Runs(rows, starts, ends, labels + 1, int(labels.max()) + 1)
+    # Each component's root is its first run, so numbering the roots in order numbers the components in the
+    # order of their first runs (row by row), as sorting the roots would, without the sort.
+    roots = np.cumsum(parent == np.arange(count))
+    return Runs(rows, starts, ends, roots[parent], int(roots[-1]))
 
 
 def label_components(mask: np.ndarray) -> tuple[np.ndarray, int]:
