@@ -15,6 +15,9 @@ from digits.preprocess import InkAnalysis, NoDigitFound, analyse, ink_crop, to_m
 
 SAME_DIGIT_OVERLAP = 0.5
 """Two marks sharing this share of the narrower one's columns belong to one digit (a broken stroke, a bar)."""
+SAME_DIGIT_GAP = 0.5
+"""...and lie at most this share of the taller one's height apart vertically (a dash of a ruled line above or
+below the digits shares their columns but is far from them)."""
 SMALL_MARK_HEIGHT = 0.35
 """Marks under this share of the line's height are specks or dots, not digits."""
 ONE_DIGIT_WIDTH = 1.1
@@ -46,14 +49,24 @@ def _x_overlap(a: Box, b: Box) -> int:
     return min(a.right, b.right) - max(a.left, b.left)
 
 
+def same_digit(a: Box, b: Box) -> bool:
+    """Whether two marks are pieces of one digit: they share most of the narrower one's columns and are close
+    above or below each other."""
+    gap = max(a.top, b.top) - min(a.bottom, b.bottom)
+    return _x_overlap(a, b) >= SAME_DIGIT_OVERLAP * min(a.width, b.width) and gap <= SAME_DIGIT_GAP * max(
+        a.height, b.height
+    )
+
+
 def group_into_digits(parts: list[Component]) -> list[list[Component]]:
-    """Components -> digits, left to right: pieces sharing most of their columns are one digit (broken strokes,
-    a detached bar); small marks far below the line's height (specks, dots) are dropped."""
+    """Components -> digits, left to right: pieces sharing most of their columns, one close above the other, are
+    one digit (broken strokes, a detached bar); small marks far below the line's height (specks, dots, dashes
+    of a ruled line) are dropped."""
     groups: list[list[Component]] = []
     boxes: list[Box] = []
     for part in sorted(parts, key=lambda p: p.box.left):
         for index, box in enumerate(boxes):
-            if _x_overlap(part.box, box) >= SAME_DIGIT_OVERLAP * min(part.box.width, box.width):
+            if same_digit(part.box, box):
                 groups[index].append(part)
                 boxes[index] = union_box([Component(0, 0, box), part])
                 break

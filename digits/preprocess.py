@@ -297,18 +297,16 @@ def interpolate_grid(grid: np.ndarray, full_shape: tuple[int, int], box: Box) ->
     return along_x[y0] * (1 - wy)[:, None] + along_x[y1] * wy[:, None]
 
 
-def remove_lines(mask: np.ndarray) -> np.ndarray:
-    """Clear ruled lines and frame edges: thin bands of rows (or columns) inked across nearly the whole image.
+def line_bands(mask: np.ndarray) -> list[tuple[int, int, int]]:
+    """Ruled lines and frame edges: thin bands of rows (axis 0) or columns (axis 1) inked across nearly the whole
+    image, as (axis, start, end); the columns are judged with the rows' lines already cleared.
 
     A band counts as a line when each of its rows is inked over ``LINE_SPAN`` of the width, from edge to edge,
-    and the band is thin compared with the image (a digit's bar in a tight crop is thicker). Digit strokes that
-    cross a line lose only the line's few rows.
+    and the band is thin compared with the image (a digit's bar in a tight crop is thicker).
     """
-    mask = mask.copy()
-    for view in (mask, mask.T):
-        for start, end in _edge_to_edge_bands(view, LINE_SPAN)[0]:
-            view[start:end] = False
-    return mask
+    rows = [(0, start, end) for start, end in _edge_to_edge_bands(mask, LINE_SPAN)[0]]
+    columns = [(1, start, end) for start, end in _edge_to_edge_bands(clear_bands(mask, rows).T, LINE_SPAN)[0]]
+    return rows + columns
 
 
 def faint_line_bands(mask: np.ndarray) -> list[tuple[int, int, int]]:
@@ -340,19 +338,46 @@ def _edge_to_edge_bands(view: np.ndarray, span: float) -> tuple[list[tuple[int, 
     return [(start, end) for start, end in true_runs(spanning) if end - start <= max_band], coverage
 
 
-def clear_thin_bands(mask: np.ndarray, bands: list[tuple[int, int, int]], stroke: float) -> np.ndarray:
-    """Clear the bands thinner than the pen's stroke: a printed ruled line is, a digit's bar never is, so the
-    digits a line crosses lose only its few rows and come apart from it and from each other."""
-    thin = [band for band in bands if band[2] - band[1] < THIN_LINE_SHARE * stroke]
-    if not thin:
+def thin_bands(bands: list[tuple[int, int, int]], stroke: float) -> list[tuple[int, int, int]]:
+    """The bands thinner than the pen's stroke: a printed ruled line is, a digit's bar never is."""
+    return [band for band in bands if band[2] - band[1] < THIN_LINE_SHARE * stroke]
+
+
+def clear_bands(mask: np.ndarray, bands: list[tuple[int, int, int]]) -> np.ndarray:
+    """``mask`` without the rows (or columns) of ``bands``: the digits a line crosses lose only its few rows and
+    come apart from it and from each other."""
+    if not bands:
         return mask
     mask = mask.copy()
-    for axis, start, end in thin:
-        if axis == 0:
-            mask[start:end] = False
-        else:
-            mask[:, start:end] = False
+    for axis, start, end in bands:
+        (mask if axis == 0 else mask.T)[start:end] = False
     return mask
+
+
+def paint_over_bands(ink: np.ndarray, box: Box, bands: list[tuple[int, int, int]], factors: tuple[float, float]):
+    """Paint the lines of ``bands`` (work-copy rows or columns) out of ``ink``, a full-resolution crop at ``box``,
+    in place: across each band, every column takes the values interpolated between the rows just outside it.
+
+    Why: the ink mask loses a line's rows, but the crop the network sees is cut from the grey image, where the
+    line still runs through the digit's box and fills its loops (a 6 read as 0, a 1 with a bar read as 4). A
+    stroke that crosses the line has ink on both sides and stays whole; the line alone has paper on both sides
+    and goes."""
+    for axis, start, end in bands:
+        view = ink if axis == 0 else ink.T
+        factor = factors[1] if axis == 0 else factors[0]
+        offset = box.top if axis == 0 else box.left
+        low = int(np.floor(start * factor)) - offset - 1
+        high = int(np.ceil(end * factor)) - offset + 1
+        if high <= 0 or low >= view.shape[0]:
+            continue
+        before = view[low - 1] if low >= 1 else None
+        after = view[high] if high < view.shape[0] else None
+        low, high = max(low, 0), min(high, view.shape[0])
+        if before is None or after is None:  # the line runs along the crop's edge: paint from the other side
+            view[low:high] = 0.0 if before is None and after is None else (after if before is None else before)
+            continue
+        share = (np.arange(low, high, dtype=np.float32) - (low - 1)) / (high - low + 1)
+        view[low:high] = before * (1 - share[:, None]) + after * share[:, None]
 
 
 def inside_band(box: Box, band: tuple[int, int, int], bridge: int) -> bool:
@@ -375,6 +400,8 @@ class InkAnalysis:
     components: list[Component]
     factor_x: float
     factor_y: float
+    lines: list[tuple[int, int, int]]
+    """The ruled lines cleared from the mask, as (axis, start, end) bands of work-copy rows or columns."""
 
 
 def is_stroke_cut(gray: np.ndarray) -> bool:
@@ -419,7 +446,8 @@ def analyse(
     ink_mask = corrected > floor + INK_THRESHOLD * (peak - floor)
     stroke = stroke_width(ink_mask)
     bands = [band for band in faint_line_bands(ink_mask) if band[2] - band[1] <= LINE_BAND_STROKES * stroke]
-    labels, parts = _components(clear_thin_bands(remove_lines(ink_mask), bands, stroke), bridge)
+    cleared = list(dict.fromkeys(line_bands(ink_mask) + thin_bands(bands, stroke)))  # a line may be in both
+    labels, parts = _components(clear_bands(ink_mask, cleared), bridge)
     parts = [
         part
         for part in parts
@@ -431,6 +459,7 @@ def analyse(
         # Nothing but line-like ink (and specks): it is the digit itself (a "1" filling the frame, or cut to a
         # 20x4 crop, whose stroke the line rule took in pieces), not ruled paper.
         labels, parts = _components(ink_mask, bridge)
+        cleared = []
     if not parts:
         raise NoDigitFound("no ink")
     largest = max(part.area for part in parts)
@@ -438,7 +467,7 @@ def analyse(
     kept = [part for part in parts if part.area >= min_area]
     if largest < min_ink:
         raise NoDigitFound("only specks of noise")
-    return InkAnalysis(dark_ink, grid, floor, peak, labels, kept, factor_x, factor_y)
+    return InkAnalysis(dark_ink, grid, floor, peak, labels, kept, factor_x, factor_y, cleared)
 
 
 def _components(mask: np.ndarray, bridge: int) -> tuple[np.ndarray, list[Component]]:
@@ -496,12 +525,22 @@ def ink_crop(
         crop = 255.0 - crop
     corrected = crop - interpolate_grid(analysis.grid, (height, width), box)
     ink = np.clip((corrected - analysis.floor) / (analysis.peak - analysis.floor), 0, 1)
+    paint_over_bands(ink, box, lines_beyond(analysis, work_box), (analysis.factor_x, analysis.factor_y))
     keep = np.isin(
         analysis.labels[work_box.top : work_box.bottom, work_box.left : work_box.right], [p.label for p in parts]
     )
     keep = square_filter(keep, 3, np.maximum).astype(np.uint8)
     keep = np.asarray(Image.fromarray(keep).resize((box.width, box.height), Image.Resampling.NEAREST)) > 0
     return ink * keep
+
+
+def lines_beyond(analysis: InkAnalysis, work_box: Box) -> list[tuple[int, int, int]]:
+    """The cleared lines that run on beyond the digit's box (``work_box``): ruled lines. In a tight crop the digit
+    spans the image, and a band inked edge to edge is its own stroke (a 0's top: a third of mfeat's crops have
+    one), which the mask may lose but the crop must keep."""
+    height, width = analysis.labels.shape
+    spans = (work_box.width < (1 - 2 * LINE_EDGE) * width, work_box.height < (1 - 2 * LINE_EDGE) * height)
+    return [band for band in analysis.lines if spans[band[0]]]
 
 
 def to_mnist_frame(ink: np.ndarray) -> np.ndarray:

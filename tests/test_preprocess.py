@@ -170,6 +170,35 @@ def test_number_on_noisy_ruled_paper_is_read_whole(tmp_path, number, noise):
     assert read_text(path) == number
 
 
+def number_in(gray: np.ndarray) -> str:
+    """The number the committed model reads in a grey array, segmented and read as the CLI's --number does."""
+    predictor = load_predictor()
+    found = segment_number(gray, classify=lambda arrays: predict_arrays(predictor, arrays))
+    return "".join(str(d) for d in predict_arrays(predictor, np.stack([f for _, f in found])).argmax(axis=1))
+
+
+@pytest.mark.parametrize(("number", "seed", "height"), [("2717", 2, 0.5), ("9171", 0, 0.6)])
+def test_a_ruled_line_through_the_digits_is_painted_out(tmp_path, number, seed, height):
+    # A thin line across the whole image at this share of the digits' height: the mask loses its rows, and the
+    # crops the network sees must lose them too, or a 1 gets a bar (read 7) and a 9's loop a fill (read 0).
+    path, boxes = photo(tmp_path, glyph_row(number, seed), canvas=(640, 480), digit_height=0.1)
+    gray = to_grayscale(read_image(path)).copy()
+    top, bottom = min(box[1] for box in boxes), max(box[3] for box in boxes)
+    row = int(top + height * (bottom - top))
+    gray[row : row + 2] = 110
+    assert number_in(gray) == number
+
+
+def test_dashes_above_a_number_are_not_part_of_its_digits(tmp_path):
+    # Dashes of a ruled line (or underlines of the line above) sharing the digits' columns, far above them.
+    path, boxes = photo(tmp_path, glyph_row("90210"), canvas=(800, 400), digit_height=0.2)
+    gray = to_grayscale(read_image(path)).copy()
+    top = min(box[1] for box in boxes)
+    for left, _, right, _ in boxes:
+        gray[top - 60 : top - 57, left - 10 : right + 10] = 60
+    assert number_in(gray) == "90210"
+
+
 def test_blank_number_image_has_no_digits():
     with pytest.raises(NoDigitFound):
         segment_number(np.full((200, 600), 240, np.uint8))
