@@ -431,7 +431,8 @@ def analyse(
     dark_ink = ink_is_dark(work)
     ink_up = 255.0 - work if dark_ink else work
     grid = background_grid(ink_up)
-    if upscaled > 1 and max(gray.shape) / upscaled < SMALL_SIDE:
+    tiny_crop = upscaled > 1 and max(gray.shape) / upscaled < SMALL_SIDE
+    if tiny_crop:
         # A tiny crop has no lighting gradient to speak of, and a bold digit may leave no paper in most cells:
         # its paper is one level, that of its darkest part (a crop always keeps some paper, e.g. its corners).
         grid = np.full(grid.shape, percentile_last_axis(ink_up.ravel(), TINY_PAPER_PERCENTILE), np.float32)
@@ -445,8 +446,14 @@ def analyse(
         raise NoDigitFound("nothing stands out from the background")
     ink_mask = corrected > floor + INK_THRESHOLD * (peak - floor)
     stroke = stroke_width(ink_mask)
-    bands = [band for band in faint_line_bands(ink_mask) if band[2] - band[1] <= LINE_BAND_STROKES * stroke]
-    cleared = list(dict.fromkeys(line_bands(ink_mask) + thin_bands(bands, stroke)))  # a line may be in both
+    if tiny_crop:
+        # A crop this small holds one digit filling its frame: a band inked edge to edge is the digit's own
+        # stroke (a 0's top, a 7's bar), not a ruled line, and cutting it out broke digits apart (mfeat's crops:
+        # 87.9% read right with such bands cut, 89.8% without; optdigits' 97.97% -> 98.02%).
+        bands, cleared = [], []
+    else:
+        bands = [band for band in faint_line_bands(ink_mask) if band[2] - band[1] <= LINE_BAND_STROKES * stroke]
+        cleared = list(dict.fromkeys(line_bands(ink_mask) + thin_bands(bands, stroke)))  # a line may be in both
     labels, parts = _components(clear_bands(ink_mask, cleared), bridge)
     parts = [
         part

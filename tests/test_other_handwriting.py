@@ -118,6 +118,18 @@ def test_a_one_stretched_to_fill_a_square_box_is_read(predictor, index):
     assert read(predictor, one) == 1
 
 
+def test_a_tight_crop_is_not_cut_where_its_strokes_span_the_frame():
+    # A digit stretched to fill a 15x16 crop inks some rows nearly edge to edge (a 3's top, a 0's bottom), as a
+    # ruled line would; cutting those rows out broke digits into pieces (a 3 in four). Each stays in one piece.
+    from tests.synthetic import tight_glyph
+
+    for digit in range(10):
+        for seed in range(4):
+            glyph = tight_glyph(digit, np.random.default_rng(seed))
+            crop = np.asarray(Image.fromarray(glyph).resize((15, 16), Image.Resampling.BOX))
+            assert label_components(preprocess_digit(crop) > 64)[1] == 1, (digit, seed)
+
+
 @pytest.mark.parametrize("digit", [0, 3, 5, 8])
 def test_thick_tight_crop_is_never_blank(predictor, digit):
     # A bold digit cropped to its box: more than half of the frame is ink.
