@@ -52,10 +52,9 @@ def _x_overlap(a: Box, b: Box) -> int:
 def same_digit(a: Box, b: Box) -> bool:
     """Whether two marks are pieces of one digit: they share most of the narrower one's columns and are close
     above or below each other."""
-    gap = max(a.top, b.top) - min(a.bottom, b.bottom)
-    return _x_overlap(a, b) >= SAME_DIGIT_OVERLAP * min(a.width, b.width) and gap <= SAME_DIGIT_GAP * max(
-        a.height, b.height
-    )
+    share_columns = _x_overlap(a, b) >= SAME_DIGIT_OVERLAP * min(a.width, b.width)
+    close = max(a.top, b.top) - min(a.bottom, b.bottom) <= SAME_DIGIT_GAP * max(a.height, b.height)
+    return share_columns and close
 
 
 def group_into_digits(parts: list[Component]) -> list[list[Component]]:
