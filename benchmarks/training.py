@@ -18,6 +18,7 @@ accuracy against wall time (``--output-dir``/comparison.html). Every ratio in it
 (``digits.training.train.save_run``), so the committed model can come from the same run as its benchmark.
 
     python -m benchmarks.training [--seeds 42 43 44] [--only original fast] [--save-default models]
+    python -m benchmarks.training --only default --set elastic_pixels=2 max_aspect=1.25  # a candidate recipe
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import platform
 import statistics
 import sys
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -38,9 +39,16 @@ from digits.constants import EXAMPLE_RESULTS_FILE
 from digits.folders import LabelledImages
 from digits.html_report import figure, page, table
 from digits.training.cli import prepare_data
-from digits.training.config import RECIPES
+from digits.training.config import RECIPES, TrainingConfig
 from digits.training.tfimport import keras, tf
-from digits.training.train import make_dataset, save_run, split_validation, train, with_style_samples
+from digits.training.train import (
+    make_dataset,
+    save_run,
+    split_validation,
+    train,
+    training_dataset,
+    with_style_samples,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = (0.99, 0.995)
@@ -119,7 +127,7 @@ def pipeline_seconds(config, training: LabelledImages) -> float:
     images, labels = with_style_samples(
         training.images[train_index], training.labels[train_index], config.style_samples, config.seed
     )
-    dataset = make_dataset(images, labels, config.batch_size, config.seed, config.augment, config.sparse_labels)
+    dataset = training_dataset(images, labels, config)
     started = time.perf_counter()
     for _ in dataset:
         pass
@@ -183,12 +191,28 @@ def train_baseline(name: str, training: LabelledImages, testing: LabelledImages,
     return Measured(name, seed, float(accuracy), wall, clock.reached_s, statistics.median(clock.epoch_s), None)
 
 
-def train_recipe(recipe: str, training, testing, seed: int, verbose: int) -> tuple[Measured, object]:
-    config = replace(RECIPES[recipe], seed=seed)
+def parse_settings(pairs: list[str]) -> dict:
+    """['elastic_pixels=2', 'max_aspect=1.25'] -> {'elastic_pixels': 2.0, 'max_aspect': 1.25}, each value of its
+    setting's type (``TrainingConfig``)."""
+    types = {f.name: type(getattr(RECIPES["default"], f.name)) for f in fields(TrainingConfig)}
+    settings = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        if name not in types or not value:
+            raise SystemExit(f"--set {pair}: expected NAME=VALUE with NAME one of {', '.join(types)}")
+        settings[name] = types[name](value) if types[name] is not bool else value.lower() in ("1", "true", "yes")
+    return settings
+
+
+def train_recipe(
+    recipe: str, training, testing, seed: int, verbose: int, settings: dict | None = None
+) -> tuple[Measured, object]:
+    config = replace(RECIPES[recipe], seed=seed, **(settings or {}))
     clock = TimeToAccuracy(testing, sparse_labels=config.sparse_labels)
     run = train(config, training, testing, verbose=verbose, extra_callbacks=[clock])
+    changed = ", ".join(f"{name}={value}" for name, value in (settings or {}).items())
     measured = Measured(
-        f"{recipe} recipe",
+        f"{recipe} recipe" + (f" ({changed})" if changed else ""),
         seed,
         run.metrics["test_accuracy"],
         run.wall_time_s - clock.paused,
@@ -302,6 +326,13 @@ def main() -> int:
     parser.add_argument(
         "--save-default", type=Path, help="save the first seed's default run here, as CNN_model.py does"
     )
+    parser.add_argument(
+        "--set",
+        metavar="NAME=VALUE",
+        nargs="+",
+        default=[],
+        help="train the recipes with these settings changed (a candidate recipe), e.g. --set elastic_pixels=2",
+    )
     parser.add_argument("--verbose", type=int, default=0, help="Keras progress output (0, 1 or 2)")
     parser.add_argument(
         "--include",
@@ -312,6 +343,7 @@ def main() -> int:
     )
     args = parser.parse_args()
 
+    settings = parse_settings(args.set)
     results = [measured for path in args.include for measured in load_measured(path)]
     records = args.output_dir / "measured.jsonl"
     training, testing = prepare_data(None) if args.seeds else (None, None)
@@ -319,7 +351,7 @@ def main() -> int:
         for recipe in RECIPES:
             if recipe not in args.only:
                 continue
-            measured, run = train_recipe(recipe, training, testing, seed, args.verbose)
+            measured, run = train_recipe(recipe, training, testing, seed, args.verbose, settings)
             results.append(measured)
             save_measured(measured, records)
             print(f"  {measured}", file=sys.stderr, flush=True)

@@ -28,6 +28,11 @@ KNOBS = {
     "schedule": (str, "learning rate schedule: cosine (warm-up, then cosine decay) or constant"),
     "warmup_epochs": (int, "epochs over which the learning rate ramps up from 0 (cosine schedule)"),
     "dropout": (float, "dropout rate before the last layer"),
+    "elastic_pixels": (
+        float,
+        "elastic distortion of the training images: smooth random displacements of up to this many pixels (0: none)",
+    ),
+    "max_aspect": (float, "stretch training images' width against height by up to this factor either way (1: never)"),
     "label_smoothing": (float, "label smoothing of the cross-entropy (0: none)"),
     "ema_momentum": (float, "end with an exponential moving average of the weights, this momentum (0: none)"),
     "patience": (
@@ -148,6 +153,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--dropout and --label-smoothing must be in [0, 1)")
     if not 0 <= config.ema_momentum < 1:
         parser.error("--ema-momentum must be in [0, 1)")
+    if config.elastic_pixels < 0 or config.max_aspect < 1:
+        parser.error("--elastic-pixels must be 0 or more and --max-aspect at least 1")
     if config.sparse_labels and config.label_smoothing:
         parser.error("the original recipe's sparse labels take no --label-smoothing")
     return args

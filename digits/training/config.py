@@ -35,6 +35,11 @@ class TrainingConfig:
     warmup_epochs: int = 1
     dropout: float = DEFAULT_DROPOUT
     augment: bool = True
+    elastic_pixels: float = 0.0
+    """With ``augment``: an elastic distortion of each training image, smooth random displacements of up to about
+    this many pixels (0: none)."""
+    max_aspect: float = 1.0
+    """With ``augment``: stretch the width against the height by up to this factor either way (1: never)."""
     label_smoothing: float = 0.0
     ema_momentum: float = 0.0
     """Keep an exponential moving average of the weights with this momentum and end with it (0: plain weights)."""

@@ -21,7 +21,7 @@ from digits.folders import LabelledImages
 from digits.images import to_model_input
 from digits.training.config import TrainingConfig
 from digits.training.tfimport import keras, tf
-from digits.training.train import CALIBRATION_IMAGES, TrainingRun, make_dataset, measure_run
+from digits.training.train import CALIBRATION_IMAGES, TrainingRun, measure_run, training_dataset
 
 FINE_TUNE = TrainingConfig(
     epochs=5,
@@ -114,7 +114,7 @@ def fine_tune(
     model.compile(
         optimizer=keras.optimizers.Adam(config.learning_rate), loss="categorical_crossentropy", metrics=["accuracy"]
     )
-    dataset = make_dataset(mixed_images, mixed_labels, config.batch_size, config.seed, config.augment)
+    dataset = training_dataset(mixed_images, mixed_labels, config)
     history = model.fit(dataset, epochs=config.epochs, verbose=verbose, shuffle=False)
     history_lists = {
         key: [float(v) for v in values] for key, values in history.history.items() if key != "learning_rate"

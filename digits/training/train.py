@@ -116,12 +116,15 @@ def make_dataset(
     shuffle_seed: int | None = None,
     augment: bool = False,
     sparse_labels: bool = False,
+    elastic_pixels: float = 0.0,
+    max_aspect: float = 1.0,
 ) -> tf.data.Dataset:
     """uint8 images + int labels -> batches of (float32 (B, 28, 28, 1) in [0, 1], one-hot (B, 10)), prefetched;
     with ``sparse_labels`` the labels stay integers (B,).
 
     With ``shuffle_seed`` the order changes every epoch; with ``augment`` every batch is randomly transformed
-    (``digits.training.augment``), seeded so that a run can be repeated.
+    (``digits.training.augment``, with ``elastic_pixels`` and ``max_aspect`` as it takes them), seeded so that a
+    run can be repeated.
     """
     dataset = tf.data.Dataset.from_tensor_slices((images, labels))
     if shuffle_seed is not None:
@@ -137,9 +140,26 @@ def make_dataset(
 
         seeds = tf.data.Dataset.random(seed=shuffle_seed or 0).batch(2)
         dataset = tf.data.Dataset.zip(dataset, seeds).map(
-            lambda batch, seed: (augment_batch(batch[0], seed), batch[1]), num_parallel_calls=tf.data.AUTOTUNE
+            lambda batch, seed: (augment_batch(batch[0], seed, elastic_pixels, max_aspect), batch[1]),
+            num_parallel_calls=tf.data.AUTOTUNE,
         )
     return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def training_dataset(
+    images: np.ndarray, labels: np.ndarray, config: TrainingConfig, batch_size: int | None = None
+) -> tf.data.Dataset:
+    """The batches a recipe trains on: shuffled every epoch, augmented as ``config`` says, its labels' form."""
+    return make_dataset(
+        images,
+        labels,
+        batch_size or config.batch_size,
+        config.seed,
+        config.augment,
+        config.sparse_labels,
+        config.elastic_pixels,
+        config.max_aspect,
+    )
 
 
 def learning_rate_schedule(config: TrainingConfig, steps_per_epoch: int, replicas: int = 1):
@@ -209,7 +229,7 @@ def fit_network(
     replicas = strategy.num_replicas_in_sync
     global_batch = config.batch_size * replicas  # batch size and learning rate are per replica
     sparse = config.sparse_labels
-    train_ds = make_dataset(train_images, train_labels, global_batch, config.seed, config.augment, sparse)
+    train_ds = training_dataset(train_images, train_labels, config, global_batch)
     val_ds = (
         make_dataset(training.images[val_index], training.labels[val_index], global_batch, sparse_labels=sparse)
         if len(val_index)
