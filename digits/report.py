@@ -130,17 +130,33 @@ def plot_confusion_matrix(matrix: list[list[int]], path: Path, title: str = "Con
 def plot_misclassified(
     images: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray, confidences: np.ndarray, path: Path, limit: int = 48
 ) -> Path:
-    """A grid of (up to ``limit``) misclassified images, each titled 'true -> predicted (confidence)'."""
+    """A grid of (up to ``limit``) misclassified images, each titled 'true -> predicted (confidence)'.
+
+    Drawn as one mosaic image in one axes, the titles as text on it: 48 separate axes took matplotlib about 4 s,
+    a noticeable share of a short training run."""
     plt = _pyplot()
     wrong = np.flatnonzero(y_true != y_pred)[:limit]
     columns = 8
     rows = max(1, int(np.ceil(len(wrong) / columns)))
-    figure, axes = plt.subplots(rows, columns, figsize=(columns * 1.4, rows * 1.6 + 0.6), squeeze=False)
-    for axis in axes.flat:
-        axis.axis("off")
-    for axis, index in zip(axes.flat, wrong):
-        axis.imshow(images[index], cmap="gray", vmin=0, vmax=255)
-        axis.set_title(f"{y_true[index]}→{y_pred[index]} ({confidences[index]:.0%})", fontsize=8, color="firebrick")
+    height, width = images.shape[1:3] if len(images) else (28, 28)
+    cell_h, cell_w, title_h = height + height // 2, width + width // 4, height // 2
+    mosaic = np.full((rows * cell_h, columns * cell_w), 255, np.uint8)
+    figure_width = columns * 1.4
+    figure, axis = plt.subplots(figsize=(figure_width, figure_width * mosaic.shape[0] / mosaic.shape[1] + 0.6))
+    axis.axis("off")
+    for slot, index in enumerate(wrong):
+        top, left = (slot // columns) * cell_h + title_h, (slot % columns) * cell_w + width // 8
+        mosaic[top : top + height, left : left + width] = images[index]
+        axis.text(
+            left + width / 2,
+            top - 1,
+            f"{y_true[index]}→{y_pred[index]} ({confidences[index]:.0%})",
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            color="firebrick",
+        )
+    axis.imshow(mosaic, cmap="gray", vmin=0, vmax=255, interpolation="nearest")
     shown = f"{len(wrong)} of {int(np.sum(y_true != y_pred))}"
     figure.suptitle(
         f"Misclassified images ({shown}): true → predicted (confidence)" if len(wrong) else "No misclassified images"

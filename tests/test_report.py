@@ -83,3 +83,19 @@ def test_min_confidence_without_wrong_answers_is_the_default():
 
     probabilities = np.eye(10)[np.arange(20) % 10]
     assert choose_min_confidence(probabilities, np.arange(20) % 10)["min_confidence"] == 0.5
+
+
+def test_the_misclassified_grid_shows_the_wrong_digits_and_only_them(tmp_path):
+    images = np.zeros((4, 28, 28), np.uint8)  # read right: black squares, must not appear
+    images[1] = 128  # read wrong: a grey square, must appear
+    path = plot_misclassified(
+        images, np.array([1, 2, 3, 4]), np.array([1, 7, 3, 4]), np.full(4, 0.9), tmp_path / "wrong.png"
+    )
+    with Image.open(path) as image:
+        pixels = np.asarray(image.convert("L"))
+    grey = (np.abs(pixels.astype(int) - 128) <= 2).sum()
+    assert grey > 40 * 40  # one digit drawn at about 1.5x, so well over 28x28 pixels of it
+    dark = np.pad(pixels < 20, ((0, 0), (1, 1)))
+    edges = np.flatnonzero(np.diff(dark.astype(np.int8), axis=1).ravel())
+    longest_dark_run = max(np.diff(edges)[::2], default=0)
+    assert longest_dark_run < 28  # no black square (only text): the digits read right are left out
