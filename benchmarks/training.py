@@ -30,7 +30,7 @@ import platform
 import statistics
 import sys
 import time
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -38,8 +38,8 @@ import numpy as np
 from digits.constants import EXAMPLE_RESULTS_FILE
 from digits.folders import LabelledImages
 from digits.html_report import figure, page, table
-from digits.training.cli import prepare_data
-from digits.training.config import RECIPES, TrainingConfig
+from digits.training.cli import KNOBS, parse_args, prepare_data
+from digits.training.config import RECIPES
 from digits.training.tfimport import keras, tf
 from digits.training.train import (
     make_dataset,
@@ -192,16 +192,16 @@ def train_baseline(name: str, training: LabelledImages, testing: LabelledImages,
 
 
 def parse_settings(pairs: list[str]) -> dict:
-    """['elastic_pixels=2', 'max_aspect=1.25'] -> {'elastic_pixels': 2.0, 'max_aspect': 1.25}, each value of its
-    setting's type (``TrainingConfig``)."""
-    types = {f.name: type(getattr(RECIPES["default"], f.name)) for f in fields(TrainingConfig)}
-    settings = {}
+    """['elastic_pixels=2', 'max_aspect=1.25'] -> {'elastic_pixels': 2.0, 'max_aspect': 1.25}: read as
+    ``CNN_model.py`` reads ``--elastic-pixels 2 --max-aspect 1.25`` (the same types, choices and checks)."""
+    argv = []
     for pair in pairs:
         name, _, value = pair.partition("=")
-        if name not in types or not value:
-            raise SystemExit(f"--set {pair}: expected NAME=VALUE with NAME one of {', '.join(types)}")
-        settings[name] = types[name](value) if types[name] is not bool else value.lower() in ("1", "true", "yes")
-    return settings
+        if name not in KNOBS or name == "seed" or not value:
+            names = ", ".join(knob for knob in KNOBS if knob != "seed")
+            raise SystemExit(f"--set {pair}: expected NAME=VALUE with NAME one of {names} (seeds: --seeds)")
+        argv += [f"--{name.replace('_', '-')}", value]
+    return parse_args(argv).given
 
 
 def train_recipe(
