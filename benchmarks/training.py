@@ -8,8 +8,9 @@ For each seed, one after another in this process:
 - a plain dense network (an ANN/MLP, as the original's report compared ANN with CNN): 784-256-10 with dropout,
   Adam 0.001, 10 epochs, batch 128.
 
-For each: MNIST test accuracy (read once by Keras), training wall time (the accuracy checks below excluded), the
-time until the test accuracy first reaches 99.0% and 99.5% (checked every 100 steps), seconds per epoch, and the
+For each: MNIST test accuracy (read once by Keras) and, for the recipes, as the command line reads it (the float
+LiteRT export, shifted and narrowed readings averaged: ``digits.predict.predict_arrays``), training wall time (the
+accuracy checks below excluded), the time until the test accuracy first reaches 99.0% and 99.5% (checked every 100 steps), seconds per epoch, and the
 seconds one epoch of the recipe's input pipeline takes alone (iterated without training). Writes a Markdown table
 (medians over the seeds, with min and max) to stdout and a self-contained comparison page with a plot of
 accuracy against wall time (``--output-dir``/comparison.html). Every ratio in it is from this one run.
@@ -42,6 +43,7 @@ from digits.training.cli import KNOBS, parse_args, prepare_data
 from digits.training.config import RECIPES
 from digits.training.tfimport import keras, tf
 from digits.training.train import (
+    litert_accuracy,
     make_dataset,
     save_run,
     split_validation,
@@ -98,6 +100,8 @@ class Measured:
     reached_s: dict[float, float]
     epoch_s: float
     pipeline_s: float | None
+    accuracy_as_read: float | None = None
+    """Test accuracy as the command line reads it (recipes only; records written before it was measured: None)."""
 
 
 def save_measured(measured: Measured, path: Path) -> None:
@@ -219,6 +223,7 @@ def train_recipe(
         clock.reached_s,
         statistics.median(clock.epoch_s),
         pipeline_seconds(config, training),
+        litert_accuracy(run.litert["tflite"], testing),
     )
     return measured, run
 
@@ -240,6 +245,9 @@ def summarise(results: list[Measured]) -> list[dict]:
             "seeds": len(mine),
             "accuracy": spread([r.accuracy for r in mine], ".2%"),
             "accuracy_median": statistics.median(r.accuracy for r in mine),
+            "as_read": spread(as_read, ".2%")
+            if (as_read := [r.accuracy_as_read for r in mine]) and None not in as_read
+            else "—",
             "wall_median": statistics.median(r.wall_s for r in mine),
             "wall": spread([r.wall_s for r in mine], ".0f") + " s",
             "epoch": spread([r.epoch_s for r in mine], ".1f") + " s",
@@ -259,11 +267,11 @@ def summarise(results: list[Measured]) -> list[dict]:
 
 
 def markdown(rows: list[dict]) -> str:
-    header = "| contender | seeds | test accuracy | wall time | s per epoch | pipeline alone, s per epoch | 99.0% after | 99.5% after |"
-    lines = [header, "|---|---|---|---|---|---|---|---|"]
+    header = "| contender | seeds | test accuracy, read once | as the CLI reads it | wall time | s per epoch | pipeline alone, s per epoch | 99.0% after | 99.5% after |"
+    lines = [header, "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(
-            f"| {r['name']} | {r['seeds']} | {r['accuracy']} | {r['wall']} | {r['epoch']} | {r['pipeline']} | {r[0.99]} | {r[0.995]} |"
+            f"| {r['name']} | {r['seeds']} | {r['accuracy']} | {r['as_read']} | {r['wall']} | {r['epoch']} | {r['pipeline']} | {r[0.99]} | {r[0.995]} |"
         )
     return "\n".join(lines)
 
@@ -382,7 +390,8 @@ def main() -> int:
     header = [
         "contender",
         "seeds",
-        "test accuracy",
+        "test accuracy, read once",
+        "as the CLI reads it",
         "wall time",
         "s per epoch",
         "pipeline alone",
@@ -390,7 +399,8 @@ def main() -> int:
         "99.5% after",
     ]
     body = [
-        [r["name"], r["seeds"], r["accuracy"], r["wall"], r["epoch"], r["pipeline"], r[0.99], r[0.995]] for r in rows
+        [r["name"], r["seeds"], r["accuracy"], r["as_read"], r["wall"], r["epoch"], r["pipeline"], r[0.99], r[0.995]]
+        for r in rows
     ]
     sections = [
         ("Same data, same machine, same run", table(header, body)),
