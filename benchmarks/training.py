@@ -10,8 +10,9 @@ For each seed, one after another in this process:
 
 For each: MNIST test accuracy (read once by Keras) and, for the recipes, as the command line reads it (the float
 LiteRT export, shifted and narrowed readings averaged: ``digits.predict.predict_arrays``), training wall time (the
-accuracy checks below excluded), the time until the test accuracy first reaches 99.0% and 99.5% (checked every 100 steps), seconds per epoch, and the
-seconds one epoch of the recipe's input pipeline takes alone (iterated without training). Writes a Markdown table
+accuracy checks below excluded), the time until the test accuracy first reaches 99.0% and 99.5% (checked every
+100 steps), seconds per epoch, and the seconds one epoch of the recipe's input pipeline takes alone (iterated
+without training). Writes a Markdown table
 (medians over the seeds, with min and max) to stdout and a self-contained comparison page with a plot of
 accuracy against wall time (``--output-dir``/comparison.html). Every ratio in it is from this one run.
 
@@ -240,14 +241,13 @@ def summarise(results: list[Measured]) -> list[dict]:
     rows = []
     for name in dict.fromkeys(r.name for r in results):
         mine = [r for r in results if r.name == name]
+        as_read = [r.accuracy_as_read for r in mine]
         row = {
             "name": name,
             "seeds": len(mine),
             "accuracy": spread([r.accuracy for r in mine], ".2%"),
             "accuracy_median": statistics.median(r.accuracy for r in mine),
-            "as_read": spread(as_read, ".2%")
-            if (as_read := [r.accuracy_as_read for r in mine]) and None not in as_read
-            else "—",
+            "as_read": spread(as_read, ".2%") if None not in as_read else "—",
             "wall_median": statistics.median(r.wall_s for r in mine),
             "wall": spread([r.wall_s for r in mine], ".0f") + " s",
             "epoch": spread([r.epoch_s for r in mine], ".1f") + " s",
@@ -266,13 +266,29 @@ def summarise(results: list[Measured]) -> list[dict]:
     return rows
 
 
+TABLE_COLUMNS = (
+    ("contender", "name"),
+    ("seeds", "seeds"),
+    ("test accuracy, read once", "accuracy"),
+    ("as the CLI reads it", "as_read"),
+    ("wall time", "wall"),
+    ("s per epoch", "epoch"),
+    ("pipeline alone, s per epoch", "pipeline"),
+    ("99.0% after", 0.99),
+    ("99.5% after", 0.995),
+)
+"""The comparison table's columns, (header, key in a ``summarise`` row): one list for the Markdown and the page."""
+
+
+def table_cells(rows: list[dict]) -> tuple[list[str], list[list]]:
+    """The comparison table's header and body, in ``TABLE_COLUMNS`` order."""
+    return [header for header, _ in TABLE_COLUMNS], [[row[key] for _, key in TABLE_COLUMNS] for row in rows]
+
+
 def markdown(rows: list[dict]) -> str:
-    header = "| contender | seeds | test accuracy, read once | as the CLI reads it | wall time | s per epoch | pipeline alone, s per epoch | 99.0% after | 99.5% after |"
-    lines = [header, "|---|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        lines.append(
-            f"| {r['name']} | {r['seeds']} | {r['accuracy']} | {r['as_read']} | {r['wall']} | {r['epoch']} | {r['pipeline']} | {r[0.99]} | {r[0.995]} |"
-        )
+    header, body = table_cells(rows)
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in cells) + " |" for cells in body]
     return "\n".join(lines)
 
 
@@ -387,21 +403,7 @@ def main() -> int:
         print(f"\n- {line}")
     args.output_dir.mkdir(parents=True, exist_ok=True)
     plot = comparison_plot(results, args.output_dir / "comparison.png")
-    header = [
-        "contender",
-        "seeds",
-        "test accuracy, read once",
-        "as the CLI reads it",
-        "wall time",
-        "s per epoch",
-        "pipeline alone",
-        "99.0% after",
-        "99.5% after",
-    ]
-    body = [
-        [r["name"], r["seeds"], r["accuracy"], r["as_read"], r["wall"], r["epoch"], r["pipeline"], r[0.99], r[0.995]]
-        for r in rows
-    ]
+    header, body = table_cells(rows)
     sections = [
         ("Same data, same machine, same run", table(header, body)),
         ("Ratios", "<ul>" + "".join(f"<li>{line}</li>" for line in ratios(rows)) + "</ul>"),
