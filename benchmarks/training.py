@@ -55,6 +55,8 @@ from digits.training.train import (
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = (0.99, 0.995)
+PRECISION_NAMES = {None: "float32", "float32": "float32", "mixed_bfloat16": "bfloat16"}
+"""How the table names each precision (records from before it was recorded trained in float32)."""
 CHECK_EVERY_STEPS = 100
 
 
@@ -103,6 +105,8 @@ class Measured:
     pipeline_s: float | None
     accuracy_as_read: float | None = None
     """Test accuracy as the command line reads it (recipes only; records written before it was measured: None)."""
+    precision: str | None = None
+    """The number format it trained in (``digits.training.precision``; records written before: None, float32)."""
 
 
 def save_measured(measured: Measured, path: Path) -> None:
@@ -193,7 +197,8 @@ def train_baseline(name: str, training: LabelledImages, testing: LabelledImages,
     accuracy = model.evaluate(
         testing.images.astype("float32")[..., None] / 255, keras.utils.to_categorical(testing.labels, 10), verbose=0
     )[1]
-    return Measured(name, seed, float(accuracy), wall, clock.reached_s, statistics.median(clock.epoch_s), None)
+    epoch_s = statistics.median(clock.epoch_s)
+    return Measured(name, seed, float(accuracy), wall, clock.reached_s, epoch_s, None, precision="float32")
 
 
 def parse_settings(pairs: list[str]) -> dict:
@@ -225,6 +230,7 @@ def train_recipe(
         statistics.median(clock.epoch_s),
         pipeline_seconds(config, training),
         litert_accuracy(run.litert["tflite"], testing),
+        run.config.precision,
     )
     return measured, run
 
@@ -251,6 +257,7 @@ def summarise(results: list[Measured]) -> list[dict]:
             "wall_median": statistics.median(r.wall_s for r in mine),
             "wall": spread([r.wall_s for r in mine], ".0f") + " s",
             "epoch": spread([r.epoch_s for r in mine], ".1f") + " s",
+            "precision": ", ".join(sorted({PRECISION_NAMES.get(r.precision, r.precision) for r in mine})),
             "pipeline": spread([r.pipeline_s for r in mine], ".1f") + " s" if mine[0].pipeline_s is not None else "—",
         }
         for target in TARGETS:
@@ -273,6 +280,7 @@ TABLE_COLUMNS = (
     ("as the CLI reads it", "as_read"),
     ("wall time", "wall"),
     ("s per epoch", "epoch"),
+    ("trained in", "precision"),
     ("pipeline alone, s per epoch", "pipeline"),
     ("99.0% after", 0.99),
     ("99.5% after", 0.995),

@@ -1,5 +1,5 @@
 """The training benchmark's tables: the accuracy as the CLI reads it beside the accuracy read once, and records
-written before that column existed still summarised (``--include benchmarks/results/*.jsonl``)."""
+written before that column existed still summarised, and the number format each trained in (``--include benchmarks/results/*.jsonl``)."""
 
 import json
 
@@ -9,7 +9,8 @@ from benchmarks.training import Measured, load_measured, markdown, save_measured
 def test_as_read_column_gives_median_and_spread_and_old_records_still_load(tmp_path):
     records = tmp_path / "measured.jsonl"
     for seed, once, as_read in ((42, 0.9952, 0.9961), (43, 0.9951, 0.9957), (44, 0.9950, 0.9958)):
-        save_measured(Measured("default recipe", seed, once, 100.0, {0.99: 10.0}, 5.0, 1.0, as_read), records)
+        measured = Measured("default recipe", seed, once, 100.0, {0.99: 10.0}, 5.0, 1.0, as_read, "mixed_bfloat16")
+        save_measured(measured, records)
     old = {"name": "dense network", "seed": 42, "accuracy": 0.98, "wall_s": 30.0, "reached_s": {}, "epoch_s": 2.6}
     with records.open("a", encoding="utf-8") as lines:
         lines.write(json.dumps({**old, "pipeline_s": None}) + "\n")  # written before the column existed
@@ -20,3 +21,6 @@ def test_as_read_column_gives_median_and_spread_and_old_records_still_load(tmp_p
     assert "as the CLI reads it" in rows["contender"]
     assert "| 99.51% (99.50%–99.52%) | 99.58% (99.57%–99.61%) |" in rows["default recipe"]
     assert "| 98.00% | — |" in rows["dense network"]
+    assert "trained in" in rows["contender"]
+    assert "| 5.0 (5.0–5.0) s | bfloat16 |" in rows["default recipe"]
+    assert "| 2.6 s | float32 |" in rows["dense network"]  # written before precision was recorded: float32

@@ -15,7 +15,15 @@ from pathlib import Path
 from digits.constants import CACHE_DIR_NAME, DATA_DIR, EXAMPLE_RESULTS_FILE, KERAS_MODEL_FILE, MODELS_DIR
 from digits.entry import run_command
 from digits.errors import DigitsError
-from digits.training.config import DEFAULT_RECIPE, RECIPES, SCHEDULES, STRATEGIES, TrainingConfig, quick_config
+from digits.training.config import (
+    DEFAULT_RECIPE,
+    PRECISIONS,
+    RECIPES,
+    SCHEDULES,
+    STRATEGIES,
+    TrainingConfig,
+    quick_config,
+)
 
 QUICK_OUTPUT_DIR = Path("runs/quick")
 FINE_TUNE_OUTPUT_DIR = Path("runs/fine-tuned")
@@ -46,6 +54,11 @@ KNOBS = {
         "strokes, tiny crops) to the training split; 0 for none",
     ),
     "seed": (int, "random seed for the split, the shuffling and the weights"),
+    "precision": (
+        str,
+        "number format of the training: mixed_bfloat16 (about 2x faster on CPUs with native bfloat16 units), "
+        "float32, or auto (bfloat16 where the CPU has those units); the saved model is float32 either way",
+    ),
     "distribute": (
         str,
         "train on several devices or machines with tf.distribute: mirrored (all local GPUs, or --cpu-devices "
@@ -72,7 +85,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "original's time; default: the committed model's, best on other people's handwriting (default: %(default)s)",
     )
     for name, (kind, text) in KNOBS.items():
-        choices = {"schedule": SCHEDULES, "distribute": STRATEGIES}.get(name)
+        choices = {"schedule": SCHEDULES, "distribute": STRATEGIES, "precision": PRECISIONS}.get(name)
         parser.add_argument(
             f"--{name.replace('_', '-')}",
             type=kind,

@@ -19,6 +19,8 @@ from dataclasses import dataclass, replace
 DEFAULT_DROPOUT = 0.4
 SCHEDULES = ("cosine", "constant")
 STRATEGIES = ("none", "mirrored", "multi-worker")
+PRECISIONS = ("auto", "float32", "mixed_bfloat16")
+"""Number formats a run can train in (``digits.training.precision``)."""
 """``tf.distribute`` strategies a run can use (``digits.training.distribute``)."""
 
 
@@ -51,6 +53,10 @@ class TrainingConfig:
     seed: int = 42
     style_samples: int = 6000
     """Digits drawn in handwriting styles MNIST lacks (``digits.training.styles``), added to the training split only."""
+    precision: str = "auto"
+    """``mixed_bfloat16``: compute in bfloat16, keep the weights in float32 (about 2x faster on CPUs with native
+    bfloat16 units); ``float32``; ``auto``: bfloat16 where the CPU has those units (``digits.training.precision``).
+    The saved model is float32 either way."""
     distribute: str = "none"
     """``tf.distribute`` strategy (``digits.training.distribute``): none, mirrored or multi-worker; ``batch_size``
     and ``learning_rate`` are per replica."""
@@ -69,6 +75,7 @@ RECIPES: dict[str, TrainingConfig] = {
         patience=0,
         validation_fraction=0.2,
         style_samples=0,
+        precision="float32",
     ),
     "fast": TrainingConfig(
         epochs=16,

@@ -49,6 +49,7 @@ from digits.training.calibration import choose_min_confidence
 from digits.training.config import SCHEDULES, TrainingConfig
 from digits.training.distribute import strategy_for
 from digits.training.model import build_model
+from digits.training.precision import resolve_precision
 from digits.training.tfimport import keras, native_stderr_silenced, tf
 
 QUICK_TRAIN_IMAGES = 2000
@@ -205,6 +206,7 @@ def train(
     ``extra_callbacks`` are Keras callbacks added to ``fit`` (the benchmark uses one to time accuracy milestones).
     """
     started = time.perf_counter()
+    config = replace(config, precision=resolve_precision(config.precision))  # saved as it really trained
     fitted = fit_network(config, training, verbose, extra_callbacks)
     splits = {"train": (training.images[fitted.train_index], training.labels[fitted.train_index])}
     if len(fitted.val_index):
@@ -217,7 +219,9 @@ def train(
 def fit_network(
     config: TrainingConfig, training: LabelledImages, verbose: int = 2, extra_callbacks=()
 ) -> FittedNetwork:
-    """Build the network and fit it with ``config``'s recipe, seeded and deterministic; nothing is measured."""
+    """Build the network and fit it with ``config``'s recipe, seeded and deterministic; nothing is measured. The
+    network returned is float32, whatever precision it trained in."""
+    precision = resolve_precision(config.precision)
     keras.utils.set_random_seed(config.seed)
     tf.config.experimental.enable_op_determinism()  # same seed, same weights, whatever the thread timing
     epochs = config.epochs
@@ -243,7 +247,7 @@ def fit_network(
 
     steps_per_epoch = int(np.ceil(len(train_labels) / global_batch))
     with strategy.scope():
-        model = build_model(config.dropout)
+        model = build_model(config.dropout, precision)
         model.compile(
             optimizer=keras.optimizers.Adam(
                 learning_rate_schedule(config, steps_per_epoch, replicas),
@@ -278,6 +282,8 @@ def fit_network(
         history_lists = {
             key: [float(v) for v in values] for key, values in history.history.items() if key != "learning_rate"
         }
+        if precision != "float32":
+            model = local_copy(model, config)  # the same weights in a float32 network: measured and saved as such
     return FittedNetwork(model, history_lists, train_index, val_index, replicas)
 
 
