@@ -126,11 +126,11 @@ def test_same_seed_gives_the_same_weights():
 def test_weight_averaging_ends_with_the_average_of_the_steps():
     # With ema_momentum the run ends with the moving average of the weights, not the last step's weights: an
     # average that forgets quickly (0.01) is almost the last step, one that remembers (0.9) is not. Early stopping
-    # is on, as in the default recipe: restoring its best epoch's (raw) weights must not undo the average.
+    # is on (--patience): restoring its best epoch's (raw) weights must not undo the average.
     from digits.training.train import fit_network
 
     training = labelled(12, 21)
-    base = TrainingConfig(epochs=1, batch_size=16, validation_fraction=0.2, seed=9, style_samples=0, patience=3)
+    base = TrainingConfig(epochs=10, batch_size=16, validation_fraction=0.2, seed=9, style_samples=0, patience=3)
 
     def weights(momentum):
         return fit_network(replace(base, ema_momentum=momentum), training, verbose=0).model.get_weights()
@@ -138,3 +138,13 @@ def test_weight_averaging_ends_with_the_average_of_the_steps():
     plain, forgetful, remembering = weights(0.0), weights(0.01), weights(0.9)
     gap = lambda a, b: max(float(np.abs(x - y).max()) for x, y in zip(a, b))  # noqa: E731
     assert gap(plain, remembering) > 5 * gap(plain, forgetful)
+
+
+def test_the_weight_average_of_a_short_run_spans_at_most_its_last_fifth():
+    # Keras starts the average at the first step's weights: 0.999 on a 100-step run would end mostly untrained.
+    from digits.training.train import averaging_momentum
+
+    assert averaging_momentum(0.999, 24 * 235) == 0.999  # the default recipe on MNIST: as asked
+    assert averaging_momentum(0.0, 100) == 0.0
+    short = averaging_momentum(0.999, 100)
+    assert 1 / (1 - short) == pytest.approx(20)  # remembers about 20 of the 100 steps

@@ -30,9 +30,12 @@ FINE_TUNE = TrainingConfig(
     schedule="constant",
     warmup_epochs=0,
     augment=True,
+    label_smoothing=0.0,
+    ema_momentum=0.0,
     patience=0,
     validation_fraction=0.0,
     style_samples=0,
+    precision="float32",
 )
 """The fine-tuning settings (saved in the run's metadata like a recipe's)."""
 HELD_OUT_FRACTION = 0.3

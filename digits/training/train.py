@@ -181,6 +181,20 @@ def learning_rate_schedule(config: TrainingConfig, steps_per_epoch: int, replica
     )
 
 
+EMA_MAX_SHARE = 0.2
+"""The moving average spans at most this share of a run's steps (its window is about 1 / (1 - momentum) steps)."""
+
+
+def averaging_momentum(momentum: float, total_steps: int) -> float:
+    """The moving average's momentum for a run of ``total_steps``: as asked, but lowered so that the average spans at
+    most the last fifth of the run. Keras starts the average at the first step's weights and does not correct for
+    it: 0.999 remembers about 1,000 steps, longer than a short run (``--quick``, a small folder of one's own), whose
+    average would still be mostly its untrained start. The full default recipe (5,640 steps) keeps 0.999."""
+    if not momentum:
+        return 0.0
+    return min(momentum, max(0.0, 1.0 - 1.0 / (EMA_MAX_SHARE * max(1, total_steps))))
+
+
 def loss_function(config: TrainingConfig):
     if config.sparse_labels:
         return keras.losses.SparseCategoricalCrossentropy()
@@ -251,7 +265,11 @@ def fit_network(
         model.compile(
             optimizer=keras.optimizers.Adam(
                 learning_rate_schedule(config, steps_per_epoch, replicas),
-                **({"use_ema": True, "ema_momentum": config.ema_momentum} if config.ema_momentum else {}),
+                **(
+                    {"use_ema": True, "ema_momentum": averaging_momentum(config.ema_momentum, steps_per_epoch * epochs)}
+                    if config.ema_momentum
+                    else {}
+                ),
             ),
             loss=loss_function(config),
             metrics=["accuracy"],
