@@ -78,6 +78,9 @@ class TrainingRun:
     """Where a fine-tuned model comes from (base model, samples and their checksum), saved in its metadata."""
     replicas: int = 1
     """Devices the run trained on in sync (``tf.distribute``)."""
+    style_samples_sha256: str | None = None
+    """SHA-256 of the drawn style samples it trained on: they go through the product's preprocessing, so a change
+    there changes them, and the recipe no longer trains this model (``tests/test_committed_model.py``)."""
 
 
 def split_validation(data: LabelledImages, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -210,6 +213,8 @@ class FittedNetwork:
     train_index: np.ndarray
     val_index: np.ndarray
     replicas: int
+    style_samples_sha256: str | None = None
+    """SHA-256 of the drawn style samples it trained on (None: none drawn)."""
 
 
 def train(
@@ -227,7 +232,7 @@ def train(
         splits["validation"] = (training.images[fitted.val_index], training.labels[fitted.val_index])
     calibration = np.random.default_rng(config.seed).permutation(len(training.labels))[:CALIBRATION_IMAGES]
     run = measure_run(fitted.model, config, fitted.history, splits, testing, training.images[calibration], started)
-    return replace(run, replicas=fitted.replicas)
+    return replace(run, replicas=fitted.replicas, style_samples_sha256=fitted.style_samples_sha256)
 
 
 def fit_network(
@@ -302,7 +307,9 @@ def fit_network(
         }
         if precision != "float32":
             model = local_copy(model, config)  # the same weights in a float32 network: measured and saved as such
-    return FittedNetwork(model, history_lists, train_index, val_index, replicas)
+    drawn = LabelledImages(train_images[len(train_index) :], train_labels[len(train_index) :], [])
+    styles_sha256 = drawn.checksum() if len(drawn.labels) else None
+    return FittedNetwork(model, history_lists, train_index, val_index, replicas, styles_sha256)
 
 
 def measure_run(
@@ -586,7 +593,11 @@ def save_run(
             "data": {
                 "training_images": len(training.labels),
                 "testing_images": len(testing.labels),
-                "sha256": {"training": training.checksum(), "testing": testing.checksum()},
+                "sha256": {
+                    "training": training.checksum(),
+                    "testing": testing.checksum(),
+                    **({"style_samples": run.style_samples_sha256} if run.style_samples_sha256 else {}),
+                },
             },
             "files": {key: path.stat().st_size for key, path in staged.items()},
             "versions": library_versions(),
