@@ -20,6 +20,11 @@ SAME_DIGIT_GAP = 0.5
 below the digits shares their columns but is far from them)."""
 SMALL_MARK_HEIGHT = 0.35
 """Marks under this share of the line's height are specks or dots, not digits."""
+BAR_OVERLAP = 0.3
+"""A small mark sharing at least this share of its columns with a digit just above or below it is that digit's
+detached bar (``SAME_DIGIT_OVERLAP`` asks half of the narrower one's: a 5's bar often reaches past its body)."""
+BAR_GAP = 0.15
+"""...when it lies within this share of the digit's height of it (a ruled line's dash is further away)."""
 ONE_DIGIT_WIDTH = 1.1
 """A group at most this many line heights wide is one digit."""
 DIGIT_PITCH = 0.72
@@ -59,8 +64,9 @@ def same_digit(a: Box, b: Box) -> bool:
 
 def group_into_digits(parts: list[Component]) -> list[list[Component]]:
     """Components -> digits, left to right: pieces sharing most of their columns, one close above the other, are
-    one digit (broken strokes, a detached bar); small marks far below the line's height (specks, dots, dashes
-    of a ruled line) are dropped."""
+    one digit (broken strokes, a detached bar); a small mark just above or below a digit, sharing part of its
+    columns, is that digit's bar; other marks far below the line's height (specks, dots, dashes of a ruled line)
+    are dropped."""
     groups: list[list[Component]] = []
     boxes: list[Box] = []
     for part in sorted(parts, key=lambda p: p.box.left):
@@ -72,9 +78,25 @@ def group_into_digits(parts: list[Component]) -> list[list[Component]]:
         else:
             groups.append([part])
             boxes.append(part.box)
-    heights = [box.height for box in boxes]
-    line_height = max(heights)
-    return [group for group, height in zip(groups, heights) if height >= SMALL_MARK_HEIGHT * line_height]
+    line_height = max(box.height for box in boxes)
+    digits = [index for index, box in enumerate(boxes) if box.height >= SMALL_MARK_HEIGHT * line_height]
+    for index, box in enumerate(boxes):
+        if index not in digits and (owner := _bar_owner(box, [boxes[d] for d in digits])) is not None:
+            groups[digits[owner]].extend(groups[index])
+    return [groups[index] for index in digits]
+
+
+def _bar_owner(mark: Box, digit_boxes: list[Box]) -> int | None:
+    """The digit a small mark is a detached part of (a 5's or 7's bar written apart from its body): the one it
+    touches or nearly touches above or below whose columns it shares most, if it shares at least
+    ``BAR_OVERLAP`` of its own width; None for a speck or a dash on its own."""
+    best, best_overlap = None, BAR_OVERLAP * mark.width
+    for index, box in enumerate(digit_boxes):
+        gap = max(box.top, mark.top) - min(box.bottom, mark.bottom)
+        overlap = _x_overlap(mark, box)
+        if gap <= BAR_GAP * box.height and overlap >= best_overlap:
+            best, best_overlap = index, overlap
+    return best
 
 
 def column_ranges(group: list[Component], labels: np.ndarray, count: int) -> list[tuple[int, int]]:

@@ -232,3 +232,16 @@ def test_a_lone_vertical_stroke_is_a_digit_not_a_ruled_line():
     canvas[40:240, 131:149] = 20  # a "1" drawn down the middle of the frame
     digit = preprocess_digit(canvas)
     assert digit.max() == 255 and (digit > 127).sum() > 20
+
+
+def test_a_detached_bar_reaching_past_its_digit_stays_with_it():
+    # Where the 5 of a photographed MNIST number "...7505" lost its top bar (read 0): the bar was written apart
+    # from the body and shares under half of either's columns. A dash as small, further above, is not a bar.
+    from digits.arrays import Box, Component
+    from digits.numbers import group_into_digits
+
+    seven, body, zero = Box(282, 235, 311, 265), Box(332, 237, 351, 260), Box(384, 235, 413, 257)
+    bar, far_dash = Box(343, 231, 362, 237), Box(395, 200, 412, 205)
+    parts = [Component(k, 300, box) for k, box in enumerate([seven, body, bar, zero, far_dash])]
+    groups = group_into_digits(parts)
+    assert [sorted(part.label for part in group) for group in groups] == [[0], [1, 2], [3]]
