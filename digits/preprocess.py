@@ -130,7 +130,7 @@ MNIST_CENTRE_TOLERANCE = 1.25
 """An MNIST digit's centre of mass is within this many pixels of the frame's centre (measured: within 0.6)."""
 NEAR_SQUARE = 0.8
 """A digit whose box is at least this wide for its height may have been stretched to fill a square box..."""
-NARROWED_WIDTH = 0.5
+NARROWED_WIDTH = 0.6
 """...and is also read with its width cut to this share (see ``narrowed``; README, "How an image is prepared",
 has the measurements for 0.5, 0.6 and 0.7)."""
 BIMODAL_SEPARATION = 3.5
