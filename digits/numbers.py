@@ -79,11 +79,13 @@ def group_into_digits(parts: list[Component]) -> list[list[Component]]:
             groups.append([part])
             boxes.append(part.box)
     line_height = max(box.height for box in boxes)
-    digits = [index for index, box in enumerate(boxes) if box.height >= SMALL_MARK_HEIGHT * line_height]
-    for index, box in enumerate(boxes):
-        if index not in digits and (owner := _bar_owner(box, [boxes[d] for d in digits])) is not None:
-            groups[digits[owner]].extend(groups[index])
-    return [groups[index] for index in digits]
+    is_digit = [box.height >= SMALL_MARK_HEIGHT * line_height for box in boxes]
+    digits = [group for group, keep in zip(groups, is_digit) if keep]
+    digit_boxes = [box for box, keep in zip(boxes, is_digit) if keep]
+    for group, box, keep in zip(groups, boxes, is_digit):
+        if not keep and (owner := _bar_owner(box, digit_boxes)) is not None:
+            digits[owner].extend(group)
+    return digits
 
 
 def _bar_owner(mark: Box, digit_boxes: list[Box]) -> int | None:
