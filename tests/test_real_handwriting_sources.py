@@ -1,0 +1,65 @@
+"""The real-handwriting benchmark reads a collection only from an archive whose bytes are the pinned ones.
+
+Archives are built here, so nothing is fetched: a folder of drawn digits in a source archive is read whole,
+checked against the hash ``sha256sum * | sha256sum`` gives in that folder, and refused, with the archive and the
+folder named, as soon as one file in it differs.
+"""
+
+import hashlib
+import io
+import tarfile
+
+import pytest
+from PIL import Image, ImageDraw
+
+from benchmarks.real_handwriting import members_sha256, parse_pyclustering, read_members
+from digits.errors import DigitsError
+
+FOLDER = "pkg-1.0/pkg/samples/digits/"
+
+
+def drawn_digit_png(digit: int, transparent: bool) -> bytes:
+    """A 32x32 PNG of a digit drawn dark on white, or dark on a transparent background."""
+    image = Image.new("RGBA", (32, 32), (255, 255, 255, 0 if transparent else 255))
+    ImageDraw.Draw(image).text((12, 8), str(digit), fill=(0, 0, 0, 255))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def source_archive(path, files: dict[str, bytes]) -> None:
+    with tarfile.open(path, "w:gz") as archive:
+        for name, data in {"pkg-1.0/setup.py": b"print('never run')\n", **files}.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+
+
+def test_a_folder_of_drawn_digits_is_read_whole_and_checked_like_sha256sum(tmp_path):
+    files = {f"{FOLDER}Digit_{d}_Sample01.png": drawn_digit_png(d, transparent=d == 7) for d in (3, 7)}
+    # What `sha256sum * | sha256sum` prints in that folder: each file's hash, two spaces, its name, by name.
+    listing = "".join(f"{hashlib.sha256(data).hexdigest()}  {name.rsplit('/', 1)[1]}\n" for name, data in files.items())
+    expected = hashlib.sha256(listing.encode()).hexdigest()
+    archive = tmp_path / "pkg-1.0.tar.gz"
+    source_archive(archive, files)
+
+    members = read_members(archive, FOLDER, expected)
+
+    assert sorted(members) == sorted(files) and members_sha256(members) == expected
+    images, labels = parse_pyclustering(members)
+    assert labels.tolist() == [3, 7] and images.shape == (2, 32, 32)
+    assert images[1].max() == 255 and images[1].min() < 128  # transparency is paper (white), the digit is ink
+
+
+def test_one_changed_file_in_the_folder_is_refused_with_the_archive_named(tmp_path):
+    files = {f"{FOLDER}Digit_{d}_Sample01.png": drawn_digit_png(d, transparent=False) for d in (1, 2)}
+    archive = tmp_path / "pkg-1.0.tar.gz"
+    source_archive(archive, files)
+    pinned = members_sha256(read_members(archive, FOLDER, members_sha256(files)))
+    files[f"{FOLDER}Digit_2_Sample01.png"] = drawn_digit_png(5, transparent=False)
+    source_archive(archive, files)
+
+    with pytest.raises(DigitsError, match=r"pkg-1\.0\.tar\.gz: .*digits/: checksum mismatch"):
+        read_members(archive, FOLDER, pinned)
+    with pytest.raises(DigitsError, match="missing"):
+        read_members(archive, "pkg-1.0/pkg/samples/letters/", pinned)
