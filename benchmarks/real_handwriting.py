@@ -20,7 +20,8 @@ scanner would give it (dark ink on white paper, upscaled, with a margin, a littl
 onto synthetic paper by ``tests.synthetic`` with the conditions of ``benchmarks/photos.py``). The pen tracks
 are drawn as a user draws with a mouse: a smooth round-capped line on a small white canvas (the drawing page's
 280x280 with an 18 px pen, and a 96x96 canvas with a 6 px pen). The drawn digits are read as they come, as the
-drawing page would send them (upscaled to its 280x280 canvas) and as a photo. Every image goes through exactly what the CLI
+drawing page would send them (upscaled to its 280x280 canvas), cut to their box and stretched to fill 16x16 (as
+Semeion's digits come) and as a photo. Every image goes through exactly what the CLI
 does with an image (``digits.predict.predict_gray``). Prints a Markdown table: accuracy (a "no digit found"
 counts as wrong) and the share answered "no digit found".
 
@@ -313,6 +314,15 @@ def as_drawing_page(drawing: np.ndarray, canvas: int = 280) -> np.ndarray:
     return np.asarray(Image.fromarray(drawing).resize((canvas, canvas), Image.Resampling.BICUBIC), np.uint8)
 
 
+def as_stretched_crop(drawing: np.ndarray, side: int = 16) -> np.ndarray:
+    """A drawing (dark on white) cut to its ink box and stretched to fill a ``side`` square, light on black, as
+    some segmenters and classic collections (Semeion, mfeat) deliver digits: a 1 becomes as wide as a 4."""
+    ink = 255 - drawing
+    rows, cols = np.flatnonzero(ink.max(axis=1) > 60), np.flatnonzero(ink.max(axis=0) > 60)
+    box = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    return np.asarray(Image.fromarray(box).resize((side, side), Image.Resampling.BILINEAR), np.uint8)
+
+
 def as_mouse_drawing(points: np.ndarray, rng: np.random.Generator, canvas: int, pen: int) -> np.ndarray:
     """A pen track drawn as a user draws with a mouse: a black round-capped line on a white ``canvas`` square,
     the digit taking 50-80% of its height at a random place (as the drawing page sends it)."""
@@ -377,6 +387,7 @@ def main() -> int:
             renderings = {
                 f"drawing as it comes ({data.shape[2]}x{data.shape[1]}, dark on white)": lambda d: d,
                 "on the drawing page's 280x280 canvas": as_drawing_page,
+                "cut to its box, stretched to 16x16 (light on black)": as_stretched_crop,
                 "photo (synthetic paper, light, pen, noise)": lambda d: as_photo(255 - d, rng),
             }
         else:

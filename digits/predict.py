@@ -29,7 +29,7 @@ from digits.constants import (
 from digits.errors import DigitsError
 from digits.images import decode_side, load_digit_array, read_gray, to_model_input
 from digits.numbers import TooManyDigits, segment_number
-from digits.preprocess import NoDigitFound, narrowed, preprocess_digit
+from digits.preprocess import NoDigitFound, narrowed, narrowed_weight, preprocess_digit
 from digits.quiet import native_stderr_silenced
 from digits.results import DigitResult, Failure, NoDigit, NumberResult, Result
 
@@ -167,7 +167,7 @@ def predict_arrays(predictor: Predictor, digits_uint8: np.ndarray, tta: bool = T
 
     With ``tta``, each digit's probabilities are averaged over ``TTA_SHIFTS``, and a digit whose box is near
     square is also read narrowed (``digits.preprocess.narrowed``: it may have been stretched to fill a square)
-    and the two averages are averaged.
+    and the two averages are combined, the narrowed one weighted by ``digits.preprocess.narrowed_weight``.
     """
     if not tta or len(digits_uint8) == 0:
         return predictor.predict_batch(to_model_input(digits_uint8))
@@ -179,7 +179,8 @@ def predict_arrays(predictor: Predictor, digits_uint8: np.ndarray, tta: bool = T
     averaged = copies.reshape(len(TTA_SHIFTS), len(batch), -1).mean(axis=0)
     probabilities = averaged[: len(digits_uint8)].copy()
     for row, (index, _) in enumerate(narrow, start=len(digits_uint8)):
-        probabilities[index] = (probabilities[index] + averaged[row]) / 2
+        weight = narrowed_weight(digits_uint8[index])
+        probabilities[index] = (1 - weight) * probabilities[index] + weight * averaged[row]
     return probabilities
 
 
