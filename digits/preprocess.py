@@ -124,6 +124,10 @@ STROKE_CUT_ASPECT = 3.0
 STROKE_CUT_ROUGHNESS = 0.7
 """A tiny crop at least ``STROKE_CUT_ASPECT`` times longer than wide, smooth along its length, is one stroke cut to
 its box (a 1 cut to 20x2 px; see ``is_stroke_cut``)."""
+SMOOTH_CROP_ROUGHNESS = 0.85
+"""A tiny crop whose neighbouring pixels differ by at most this share of its spread, on average, is a picture of
+strokes, not noise (see ``is_smooth_crop``)."""
+MIN_SMOOTH_CROP_SIDE = 6
 MNIST_BOX_SIDES = (17, 21)
 """An MNIST digit's ink box has its longer side in this range (measured: 20 px for 99.9% of the test set)."""
 MNIST_INK_LEVEL = 40
@@ -135,12 +139,13 @@ NEAR_SQUARE = 0.8
 NARROWED_WIDTH = 0.6
 """...and is also read with its width cut to this share (see ``narrowed``; README, "How an image is prepared",
 has the measurements for 0.5, 0.6 and 0.7)."""
-STRETCHED_ANISOTROPY = 1.2
+STRETCHED_ANISOTROPY = 1.5
 """A near-square digit whose upright strokes are at least this much wider than its flat ones
 (``digits.arrays.stroke_anisotropy``) was most likely stretched sideways..."""
 STRETCHED_NARROWED_WEIGHT = 0.75
 """...so its narrowed reading counts for this share of its probabilities (half otherwise). README, "How an image is
-prepared", has the measurements for thresholds 1.1-1.4 and weights 0.67-1.0."""
+prepared", has the measurements for thresholds 1.2-1.5 and weights 0.67-1.0: 1.5 is the lowest threshold that
+leaves photographed digits, whose 2-3 px strokes reach 1.2 a quarter of the time, read as before."""
 STROKE_MASK_LEVEL = 128
 """Grey level from which a pixel of a 28x28 frame counts as stroke, for measuring stroke widths."""
 BIMODAL_SEPARATION = 3.5
@@ -426,20 +431,49 @@ def is_stroke_cut(gray: np.ndarray) -> bool:
     long_side, short_side = max(gray.shape), min(gray.shape)
     if long_side >= SMALL_SIDE or long_side < STROKE_CUT_ASPECT * short_side:
         return False
-    along = (gray if gray.shape[0] >= gray.shape[1] else gray.T).astype(np.float32)
-    spread = float(along.std())
-    return spread > 0 and float(np.abs(np.diff(along, axis=0)).mean()) <= STROKE_CUT_ROUGHNESS * spread
+    return roughness(gray, (0 if gray.shape[0] >= gray.shape[1] else 1,)) <= STROKE_CUT_ROUGHNESS
+
+
+def roughness(values: np.ndarray, axes: tuple[int, ...]) -> float:
+    """The mean difference between neighbouring pixels along ``axes``, as a share of the values' spread (inf for
+    a uniform image): about 1.13 for random noise, well under 1 for a picture whose strokes span several pixels."""
+    values = values.astype(np.float32)
+    spread = float(values.std())
+    if spread == 0:
+        return float("inf")
+    steps = np.concatenate([np.abs(np.diff(values, axis=axis)).ravel() for axis in axes])
+    return float(steps.mean()) / spread
+
+
+def is_smooth_crop(gray: np.ndarray) -> bool:
+    """Whether a tiny image varies smoothly from pixel to pixel, as a picture of strokes does and noise does not.
+
+    Why: a tight crop can be nearly all ink (a 1 stretched to fill 16x16, an 8 squeezed into 8x8), leaving no
+    paper to measure the noise on; it was then answered "no digit found". Measured: MNIST test digits stretched
+    to 8x8 and 16x16 that were answered so had 0.71 (median) and 0.87 (90th percentile); random noise of 8x8 to
+    16x16 0.93 at the least of 5,000 per size. Under ``MIN_SMOOTH_CROP_SIDE`` a few noisy pixels can be smooth
+    by chance (4x4: 1% under 0.88), and no digit is legible anyway.
+    """
+    if max(gray.shape) >= SMALL_SIDE or min(gray.shape) < MIN_SMOOTH_CROP_SIDE:
+        return False
+    return roughness(gray, (0, 1)) <= SMOOTH_CROP_ROUGHNESS
 
 
 def analyse(
-    gray: np.ndarray, work_side: int, bridge: int = 1, upscaled: float = 1.0, stroke_cut: bool = False
+    gray: np.ndarray,
+    work_side: int,
+    bridge: int = 1,
+    upscaled: float = 1.0,
+    stroke_cut: bool = False,
+    smooth_crop: bool = False,
 ) -> InkAnalysis:
     """Find the ink in a reduced copy of ``gray``; raise NoDigitFound when nothing stands out from the paper.
 
     ``bridge`` (odd) grows the ink mask before labelling, so strokes broken by a gap of up to ``bridge - 1``
     pixels count as one component. ``upscaled`` is how much ``gray`` was enlarged from the user's image, so a
     speck is judged by its size in the user's pixels. A ``stroke_cut`` image (``is_stroke_cut``) has its noise
-    floor at ``MIN_CONTRAST`` over the paper.
+    floor at ``MIN_CONTRAST`` over the paper; so has a ``smooth_crop`` (``is_smooth_crop``) in which nothing
+    would stand out otherwise.
     """
     work, factor_x, factor_y = reduce_to(gray, work_side)
     dark_ink = ink_is_dark(work)
@@ -456,6 +490,9 @@ def analyse(
     if stroke_cut:
         floor = min(floor, MIN_CONTRAST)
     peak = float(box_mean3(corrected).max())  # a 3x3 mean, so single noisy pixels do not count as ink
+    if smooth_crop and peak - floor < MIN_CONTRAST:
+        # Mostly ink and smooth: the spread measured as paper noise was the digit's own shading.
+        floor = min(floor, MIN_CONTRAST)
     if peak - floor < MIN_CONTRAST:
         raise NoDigitFound("nothing stands out from the background")
     ink_mask = corrected > floor + INK_THRESHOLD * (peak - floor)
@@ -676,7 +713,7 @@ def preprocess_digit(gray: np.ndarray) -> np.ndarray:
     """
     if is_mnist_style(gray):
         return gray
-    stroke_cut = is_stroke_cut(gray)
+    stroke_cut, smooth_crop = is_stroke_cut(gray), is_smooth_crop(gray)
     gray, upscaled = upscale_small(gray, SMOOTH_UPSCALE_BELOW)
-    analysis = analyse(gray, WORK_SIDE, upscaled=upscaled, stroke_cut=stroke_cut)
+    analysis = analyse(gray, WORK_SIDE, upscaled=upscaled, stroke_cut=stroke_cut, smooth_crop=smooth_crop)
     return to_mnist_frame(ink_crop(gray, analysis, digit_group(analysis.components)))
