@@ -128,6 +128,7 @@ SMOOTH_CROP_ROUGHNESS = 0.85
 """A tiny crop whose neighbouring pixels differ by at most this share of its spread, on average, is a picture of
 strokes, not noise (see ``is_smooth_crop``)."""
 MIN_SMOOTH_CROP_SIDE = 6
+"""...with both sides at least this long: smaller, a few noisy pixels can be smooth by chance."""
 MNIST_BOX_SIDES = (17, 21)
 """An MNIST digit's ink box has its longer side in this range (measured: 20 px for 99.9% of the test set)."""
 MNIST_INK_LEVEL = 40
