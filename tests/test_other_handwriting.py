@@ -33,6 +33,11 @@ def sample(digit: int) -> np.ndarray:
     return np.asarray(Image.open(SAMPLES / f"{digit}.jpg").convert("L"))
 
 
+def from_hex(rows: str) -> np.ndarray:
+    """A small grey image written in a test as hex rows separated by spaces, one byte per pixel."""
+    return np.array([list(bytes.fromhex(row)) for row in rows.split()], np.uint8)
+
+
 def ink_box(gray: np.ndarray, level: int = 40) -> np.ndarray:
     rows, cols = np.flatnonzero(gray.max(axis=1) > level), np.flatnonzero(gray.max(axis=0) > level)
     return gray[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
@@ -82,7 +87,7 @@ ONES_CUT_TO_THEIR_STROKE = {
 
 @pytest.mark.parametrize("index", ONES_CUT_TO_THEIR_STROKE)
 def test_a_one_cut_to_its_stroke_is_read_not_blank(predictor, index):
-    one = np.array([list(bytes.fromhex(row)) for row in ONES_CUT_TO_THEIR_STROKE[index].split()], np.uint8)
+    one = from_hex(ONES_CUT_TO_THEIR_STROKE[index])
     assert one.shape[0] == 20 and one.shape[1] <= 4 and (one > 127).mean() > 0.35
     assert read(predictor, one) == 1
 
@@ -116,7 +121,7 @@ def test_a_one_stretched_to_fill_a_square_box_is_read(predictor, index):
     # 1088 is a wide slanted bar with a heavy foot, as wide as an 8: with its width also read cut to 0.7 it was a
     # coin flip (8 at 0.36 against 0.35 for 1); cut to 0.6, it read 1 at 0.41 against 0.33 for 8; its strokes say
     # it was stretched (2.0), so with its narrowed reading counting three quarters it reads 1 at 0.62.
-    one = np.array([list(bytes.fromhex(row)) for row in ONES_STRETCHED_TO_A_SQUARE[index].split()], np.uint8)
+    one = from_hex(ONES_STRETCHED_TO_A_SQUARE[index])
     assert one.shape == (16, 15)
     assert read(predictor, one) == 1
 
@@ -143,7 +148,7 @@ ONES_STRETCHED_TO_16X16 = {
 
 @pytest.mark.parametrize("index", ONES_STRETCHED_TO_16X16)
 def test_a_one_stretched_sideways_trusts_its_narrowed_reading(predictor, index):
-    one = np.array([list(bytes.fromhex(row)) for row in ONES_STRETCHED_TO_16X16[index].split()], np.uint8)
+    one = from_hex(ONES_STRETCHED_TO_16X16[index])
     assert one.shape == (16, 16)
     assert narrowed_weight(preprocess_digit(one)) > 0.5
     assert read(predictor, one) == 1
@@ -200,7 +205,7 @@ DIGITS_FILLING_A_TINY_CROP = {
 
 @pytest.mark.parametrize("index_and_digit", DIGITS_FILLING_A_TINY_CROP)
 def test_a_digit_filling_a_tiny_crop_is_read_not_blank(predictor, index_and_digit):
-    crop = np.array([list(bytes.fromhex(row)) for row in DIGITS_FILLING_A_TINY_CROP[index_and_digit].split()], np.uint8)
+    crop = from_hex(DIGITS_FILLING_A_TINY_CROP[index_and_digit])
     assert crop.shape[0] == crop.shape[1] and (crop > 40).mean() > 0.5
     assert read(predictor, crop) == index_and_digit[1]
 
