@@ -25,7 +25,7 @@ from digits.constants import CACHE_DIR_NAME, DATA_DIR
 from digits.folders import load_labelled_folder
 from digits.images import decode_side, read_gray
 from digits.numbers import TooManyDigits, segment_number
-from digits.predict import load_predictor, predict_arrays
+from digits.predict import load_predictor, predict_arrays, predict_number_digits
 from digits.preprocess import NoDigitFound, preprocess_digit
 from digits.training.mnist import mnist_folders
 from tests.synthetic import photo_of_digits, random_settings, save_photo
@@ -112,10 +112,10 @@ def main() -> int:
         gray, _ = photograph(indices, canvases[k % len(canvases)])
         truth = "".join(str(mnist.labels[i]) for i in indices)
         try:
-            found = segment_number(gray, classify=lambda arrays: predict_arrays(predictor, arrays))
+            found = segment_number(gray, classify=lambda arrays: predict_number_digits(predictor, arrays))
             frames = np.stack([f for _, f in found])
-            read = "".join(str(d) for d in predict_arrays(predictor, frames).argmax(axis=1))
-            read_once = "".join(str(d) for d in predict_arrays(predictor, frames, tta=False).argmax(axis=1))
+            read = "".join(str(d) for d in predict_number_digits(predictor, frames).argmax(axis=1))
+            read_once = "".join(str(d) for d in predict_number_digits(predictor, frames, tta=False).argmax(axis=1))
         except (NoDigitFound, TooManyDigits):  # the CLI's answer would be an error line: not read
             read = read_once = ""
         exact += read == truth

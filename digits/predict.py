@@ -162,16 +162,20 @@ def shifted_copies(digits_uint8: np.ndarray, shifts=TTA_SHIFTS) -> np.ndarray:
     )
 
 
-def predict_arrays(predictor: Predictor, digits_uint8: np.ndarray, tta: bool = True) -> np.ndarray:
+def predict_arrays(
+    predictor: Predictor, digits_uint8: np.ndarray, tta: bool = True, may_be_stretched: bool = True
+) -> np.ndarray:
     """uint8 (N, 28, 28) images -> float32 (N, 10) probabilities.
 
-    With ``tta``, each digit's probabilities are averaged over ``TTA_SHIFTS``, and a digit whose box is near
-    square is also read narrowed (``digits.preprocess.narrowed``: it may have been stretched to fill a square)
-    and the two averages are combined, the narrowed one weighted by ``digits.preprocess.narrowed_weight``.
+    With ``tta``, each digit's probabilities are averaged over ``TTA_SHIFTS``; when ``may_be_stretched``, a digit
+    whose box is near square is also read narrowed (``digits.preprocess.narrowed``: whatever cut it out may have
+    stretched it to fill a square) and the two averages are combined, the narrowed one weighted by
+    ``digits.preprocess.narrowed_weight``.
     """
     if not tta or len(digits_uint8) == 0:
         return predictor.predict_batch(to_model_input(digits_uint8))
-    narrow = [(index, frame) for index, frame in enumerate(map(narrowed, digits_uint8)) if frame is not None]
+    frames = map(narrowed, digits_uint8) if may_be_stretched else ()
+    narrow = [(index, frame) for index, frame in enumerate(frames) if frame is not None]
     batch = np.concatenate(
         [digits_uint8, np.array([frame for _, frame in narrow], np.uint8).reshape(-1, IMAGE_SIZE, IMAGE_SIZE)]
     )
@@ -182,6 +186,16 @@ def predict_arrays(predictor: Predictor, digits_uint8: np.ndarray, tta: bool = T
         weight = narrowed_weight(digits_uint8[index])
         probabilities[index] = (1 - weight) * probabilities[index] + weight * averaged[row]
     return probabilities
+
+
+def predict_number_digits(predictor: Predictor, frames: np.ndarray, tta: bool = True) -> np.ndarray:
+    """The probabilities of a number's digits, as ``segment_number`` cut them from one image (uint8 (N, 28, 28)).
+
+    Read with shifts but never narrowed: our own segmenter keeps each digit as it was written, so a wide digit
+    in a number is wide on the paper, not stretched to fill a box. Narrowing it cost photographed numbers: thick
+    near-square digits read as 1 (README, "Photos and scans").
+    """
+    return predict_arrays(predictor, frames, tta=tta, may_be_stretched=False)
 
 
 def _digit_result(
@@ -258,13 +272,13 @@ def read_number_gray(
     more digit-sized parts than a number may have.
     """
     try:
-        found = segment_number(gray, classify=lambda arrays: predict_arrays(predictor, arrays))
+        found = segment_number(gray, classify=lambda arrays: predict_number_digits(predictor, arrays))
     except NoDigitFound:
         return NumberResult(source, (), ())
     except TooManyDigits as error:
         raise DigitsError(f"{source}: {error}") from None
     frames = np.stack([frame for _, frame in found])
-    probabilities = predict_arrays(predictor, frames)
+    probabilities = predict_number_digits(predictor, frames)
     digits = tuple(_digit_result(source, frame, probs, min_confidence) for frame, probs in zip(frames, probabilities))
     boxes = tuple(
         tuple(int(round(value * scale)) for value in (box.left, box.top, box.right, box.bottom)) for box, _ in found

@@ -154,6 +154,22 @@ def test_a_one_stretched_sideways_trusts_its_narrowed_reading(predictor, index):
     assert read(predictor, one) == 1
 
 
+@pytest.mark.parametrize("seed", [40, 187, 269])
+def test_thick_digits_of_a_number_are_read_as_written_not_narrowed(predictor, seed):
+    # Four digits written with a marker in one photo. Our own segmenter cuts each digit as it is on the paper, so
+    # a wide digit there was written wide, not stretched to fill a box. Also read narrowed, these thick near-square
+    # digits turned a 5 into 6 (5706 read 6706, 5253 read 6253) and a 9 into 8 (9354 read 8354).
+    from digits.predict import read_number_gray
+    from tests.synthetic import PhotoSettings, photo_of_digits, tight_glyph
+
+    rng = np.random.default_rng(seed)
+    number = "".join(str(digit) for digit in rng.integers(0, 10, 4))
+    settings = PhotoSettings(canvas=(800, 300), digit_height=0.45, stroke=3, mode="L")
+    image, _ = photo_of_digits([tight_glyph(int(digit), rng) for digit in number], settings, rng)
+    result = read_number_gray(predictor, np.asarray(image), Path("number.png"))
+    assert "".join(str(digit.digit) for digit in result.digits) == number
+
+
 def test_stretching_a_digit_sideways_is_seen_in_its_strokes():
     # A round pen draws upright and flat strokes equally wide; stretching a drawing sideways widens only the
     # upright ones. The same 4, drawn, then stretched to twice its width and brought back to a 28x28 frame.
