@@ -193,7 +193,7 @@ def predict_number_digits(predictor: Predictor, frames: np.ndarray, tta: bool = 
 
     Read with shifts but never narrowed: our own segmenter keeps each digit as it was written, so a wide digit
     in a number is wide on the paper, not stretched to fill a box. Narrowing it cost photographed numbers: thick
-    near-square digits read as 1 (README, "Photos and scans").
+    near-square digits read as 1 (README, "How an image is prepared").
     """
     return predict_arrays(predictor, frames, tta=tta, may_be_stretched=False)
 
