@@ -4,8 +4,9 @@
 Handwritten digits from the MNIST test set (real handwriting, never trained on) are written onto synthetic
 paper with ``tests.synthetic``: dark ink on light paper, random position, size, rotation, pen width, lighting
 gradient, noise, blur, JPEG quality, RGB / L / RGBA, EXIF rotation, ruled lines. Prints Markdown tables:
-single-digit accuracy per condition, multi-digit numbers read exactly, the preprocessing time of a 640x480
-photo (median of repeated runs), and MNIST test accuracy with and without the preprocessing.
+single-digit accuracy per condition, multi-digit numbers read exactly (and whether a number was lost to its
+digit count or to a misread digit), the preprocessing time of a 640x480 photo (median of repeated runs), and
+MNIST test accuracy with and without the preprocessing.
 
     python -m benchmarks.photos [--singles 2000] [--numbers 500] [--model models/digits_cnn.tflite]
 """
@@ -105,6 +106,7 @@ def main() -> int:
 
     # Whole numbers.
     exact, exact_once, by_length = 0, 0, defaultdict(lambda: [0, 0, 0])
+    count_right = digits_right = digits_in_counted = 0  # where a number is lost: its digit count, or a digit
     canvases = [(640, 480), (1024, 768), (800, 200), (480, 640)]
     for k in range(args.numbers):
         length = int(rng.integers(2, 11))
@@ -120,6 +122,10 @@ def main() -> int:
             read = read_once = ""
         exact += read == truth
         exact_once += read_once == truth
+        if len(read) == len(truth):
+            count_right += 1
+            digits_in_counted += len(truth)
+            digits_right += sum(a == b for a, b in zip(read, truth))
         counts = by_length[f"{length:2d} digits"]
         counts[0] += read == truth
         counts[1] += read_once == truth
@@ -161,6 +167,16 @@ def main() -> int:
     rows = [(bucket, n, f"{ok / n:.2%}", f"{once / n:.2%}") for bucket, (ok, once, n) in sorted(by_length.items())]
     rows.append(("all", args.numbers, f"{exact / args.numbers:.2%}", f"{exact_once / args.numbers:.2%}"))
     print(table(rows, ("numbers", "images", "read exactly", "read once, no shifts")))
+    print()
+    print(
+        table(
+            [
+                ("numbers whose digits were all found, none extra", f"{count_right / args.numbers:.2%}"),
+                ("each digit read right, in those numbers", f"{digits_right / max(1, digits_in_counted):.2%}"),
+            ],
+            ("numbers: where they are lost", "value"),
+        )
+    )
     print()
     print(
         table(
