@@ -25,8 +25,8 @@ import numpy as np
 from digits.constants import CACHE_DIR_NAME, DATA_DIR
 from digits.folders import load_labelled_folder
 from digits.images import decode_side, read_gray
-from digits.numbers import TooManyDigits, segment_number
-from digits.predict import load_predictor, predict_arrays, predict_number_digits
+from digits.numbers import TooManyDigits
+from digits.predict import find_number_digits, load_predictor, predict_arrays, predict_number_digits
 from digits.preprocess import NoDigitFound, preprocess_digit
 from digits.training.mnist import mnist_folders
 from tests.synthetic import photo_of_digits, random_settings, save_photo
@@ -114,7 +114,7 @@ def main() -> int:
         gray, _ = photograph(indices, canvases[k % len(canvases)])
         truth = "".join(str(mnist.labels[i]) for i in indices)
         try:
-            found = segment_number(gray, classify=lambda arrays: predict_number_digits(predictor, arrays))
+            found = find_number_digits(predictor, gray)
             frames = np.stack([f for _, f in found])
             read = "".join(str(d) for d in predict_number_digits(predictor, frames).argmax(axis=1))
             read_once = "".join(str(d) for d in predict_number_digits(predictor, frames, tta=False).argmax(axis=1))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from digits.arrays import Box
 from digits.constants import (
     BUNDLED_MODELS_DIR,
     DEFAULT_MIN_CONFIDENCE,
@@ -198,6 +199,12 @@ def predict_number_digits(predictor: Predictor, frames: np.ndarray, tta: bool = 
     return predict_arrays(predictor, frames, tta=tta, may_be_stretched=False)
 
 
+def find_number_digits(predictor: Predictor, gray: np.ndarray) -> list[tuple[Box, np.ndarray]]:
+    """The digits of a number in a grey image, each box and 28x28 frame, as the CLI finds them: ``segment_number``,
+    deciding between one wide digit and two touching ones by how the digits read (``predict_number_digits``)."""
+    return segment_number(gray, classify=lambda arrays: predict_number_digits(predictor, arrays))
+
+
 def _digit_result(
     path: Path, network_input: np.ndarray, probabilities: np.ndarray, min_confidence: float
 ) -> DigitResult:
@@ -272,7 +279,7 @@ def read_number_gray(
     more digit-sized parts than a number may have.
     """
     try:
-        found = segment_number(gray, classify=lambda arrays: predict_number_digits(predictor, arrays))
+        found = find_number_digits(predictor, gray)
     except NoDigitFound:
         return NumberResult(source, (), ())
     except TooManyDigits as error:
