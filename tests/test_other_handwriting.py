@@ -11,9 +11,10 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from digits.arrays import label_components, stroke_anisotropy, stroke_width
-from digits.predict import load_predictor, predict_arrays, predict_gray
+from digits.predict import load_predictor, predict_arrays, predict_gray, read_number_gray
 from digits.preprocess import NoDigitFound, is_mnist_style, narrowed_weight, preprocess_digit
 from tests.conftest import ROOT, run_script
+from tests.synthetic import PhotoSettings, photo_of_digits, tight_glyph
 
 SAMPLES = ROOT / "data" / "samples"
 
@@ -159,9 +160,6 @@ def test_thick_digits_of_a_number_are_read_as_written_not_narrowed(predictor, se
     # Four digits written with a marker in one photo. Our own segmenter cuts each digit as it is on the paper, so
     # a wide digit there was written wide, not stretched to fill a box. Also read narrowed, these thick near-square
     # digits turned a 5 into 6 (5706 read 6706, 5253 read 6253) and a 9 into 8 (9354 read 8354).
-    from digits.predict import read_number_gray
-    from tests.synthetic import PhotoSettings, photo_of_digits, tight_glyph
-
     rng = np.random.default_rng(seed)
     number = "".join(str(digit) for digit in rng.integers(0, 10, 4))
     settings = PhotoSettings(canvas=(800, 300), digit_height=0.45, stroke=3, mode="L")

@@ -292,7 +292,6 @@ def fit_network(
     if config.distribute == "multi-worker":
         # Keras 3's fit cannot feed MultiWorkerMirroredStrategy (keras-team/keras#20585): a plain distributed loop.
         history_lists = fit_across_workers(model, strategy, train_ds, epochs, global_batch, verbose)
-        model = local_copy(model, config)  # evaluated and exported outside the strategy, identical weights
     else:
         history = model.fit(
             train_ds,
@@ -305,9 +304,9 @@ def fit_network(
         history_lists = {
             key: [float(v) for v in values] for key, values in history.history.items() if key != "learning_rate"
         }
-        # The same weights in a fresh float32 network, measured and saved as such: without the optimizer's
-        # state (Adam's moments, the moving average), the .keras file is a quarter of the size.
-        model = local_copy(model, config)
+    # The same weights in a fresh float32 network, outside any strategy, measured and saved as such: without the
+    # optimizer's state (Adam's moments, the moving average), the .keras file is a quarter of the size.
+    model = local_copy(model, config)
     drawn = LabelledImages(train_images[len(train_index) :], train_labels[len(train_index) :], [])
     styles_sha256 = drawn.checksum() if len(drawn.labels) else None
     return FittedNetwork(model, history_lists, train_index, val_index, replicas, styles_sha256)
