@@ -4,7 +4,7 @@ import numpy as np
 
 from digits.predict import load_predictor, predict_arrays
 from digits.preprocess import is_mnist_style
-from digits.training.styles import style_samples
+from digits.training.styles import CHECKED_SAMPLES, style_checksums, style_samples
 
 
 def test_style_samples_are_balanced_mnist_style_and_seeded():
@@ -15,6 +15,15 @@ def test_style_samples_are_balanced_mnist_style_and_seeded():
     again, _ = style_samples(40, seed=5)
     other, _ = style_samples(40, seed=6)
     assert np.array_equal(images, again) and not np.array_equal(images, other)
+
+
+def test_the_first_samples_of_a_large_set_are_a_small_set():
+    # What lets the committed-model check redraw only the first samples: a model's metadata fingerprints both.
+    images, labels = style_samples(30, seed=5)
+    first, first_labels = style_samples(12, seed=5)
+    assert np.array_equal(images[:12], first) and np.array_equal(labels[:12], first_labels)
+    assert set(style_checksums(images, labels)) == {"style_samples", f"style_samples_first_{CHECKED_SAMPLES}"}
+    assert style_checksums(images[:0], labels[:0]) == {}
 
 
 def test_committed_model_reads_the_drawn_styles():

@@ -55,6 +55,8 @@ def test_saved_files_describe_the_run(short_run):
     assert metadata["parameters"] == 93_322
     assert metadata["metrics"]["test_accuracy"] == run.metrics["test_accuracy"]
     assert metadata["training"]["seed"] == 3 and len(metadata["data"]["sha256"]["training"]) == 64
+    drawn = {"style_samples", "style_samples_first_1000"}  # what tests/test_committed_model.py checks
+    assert set(metadata["data"]["sha256"]) == {"training", "testing", *drawn}
     assert {"tensorflow", "keras", "numpy"} <= set(metadata["versions"])
     history = paths["history"].read_text().splitlines()
     assert history[0] == "epoch,accuracy,loss,val_accuracy,val_loss" and len(history) == 7

@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from digits.constants import NUM_CLASSES
+from digits.folders import LabelledImages
 from digits.preprocess import NoDigitFound, preprocess_digit
 
 Stroke = list[tuple[float, float]]
@@ -148,6 +149,9 @@ HOLLOW_PROBABILITY = 0.06
 """Share of samples drawn as an outline (a hollow, double-line stroke)."""
 TIGHT_CROP_PROBABILITY = 0.15
 """Share of samples reduced to a tight 8-20 px crop, light on dark, before preprocessing."""
+CHECKED_SAMPLES = 1000
+"""The first style samples a model's metadata fingerprints apart from the whole set: every style of every digit at
+every pen, redrawn by ``tests/test_committed_model.py`` in a sixth of the time all 6,000 take."""
 
 
 def smooth(points: np.ndarray, per_segment: int = 10) -> np.ndarray:
@@ -220,3 +224,16 @@ def style_samples(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
             continue
         labels.append(digit)
     return np.stack(images) if images else np.zeros((0, 28, 28), np.uint8), np.array(labels, dtype=np.int64)
+
+
+def style_checksums(images: np.ndarray, labels: np.ndarray) -> dict[str, str]:
+    """SHA-256 of drawn style samples (``style_samples``' output), for a model's metadata: of them all, and of the
+    first ``CHECKED_SAMPLES``. The samples are drawn one after another from one seed, so the first of a large set
+    are exactly a small set: a check can redraw those alone. Empty when none were drawn."""
+    if not len(labels):
+        return {}
+    first = slice(0, CHECKED_SAMPLES)
+    return {
+        "style_samples": LabelledImages(images, labels, []).checksum(),
+        f"style_samples_first_{CHECKED_SAMPLES}": LabelledImages(images[first], labels[first], []).checksum(),
+    }

@@ -12,7 +12,7 @@ import os
 import platform
 import tempfile
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +50,7 @@ from digits.training.config import SCHEDULES, TrainingConfig
 from digits.training.distribute import strategy_for
 from digits.training.model import build_model
 from digits.training.precision import resolve_precision
+from digits.training.styles import style_checksums, style_samples
 from digits.training.tfimport import keras, native_stderr_silenced, tf
 
 QUICK_TRAIN_IMAGES = 2000
@@ -78,9 +79,10 @@ class TrainingRun:
     """Where a fine-tuned model comes from (base model, samples and their checksum), saved in its metadata."""
     replicas: int = 1
     """Devices the run trained on in sync (``tf.distribute``)."""
-    style_samples_sha256: str | None = None
-    """SHA-256 of the drawn style samples it trained on: they go through the product's preprocessing, so a change
-    there changes them, and the recipe no longer trains this model (``tests/test_committed_model.py``)."""
+    style_checksums: dict[str, str] = field(default_factory=dict)
+    """SHA-256 of the drawn style samples it trained on (``styles.style_checksums``): they go through the product's
+    preprocessing, so a change there changes them, and the recipe no longer trains this model
+    (``tests/test_committed_model.py``)."""
 
 
 def split_validation(data: LabelledImages, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -107,8 +109,6 @@ def with_style_samples(images: np.ndarray, labels: np.ndarray, count: int, seed:
     """The training images plus ``count`` digits drawn in styles MNIST lacks (``digits.training.styles``), seeded."""
     if count <= 0:
         return images, labels
-    from digits.training.styles import style_samples
-
     extra_images, extra_labels = style_samples(count, seed)
     return np.concatenate([images, extra_images]), np.concatenate([labels, extra_labels])
 
@@ -213,8 +213,8 @@ class FittedNetwork:
     train_index: np.ndarray
     val_index: np.ndarray
     replicas: int
-    style_samples_sha256: str | None = None
-    """SHA-256 of the drawn style samples it trained on (None: none drawn)."""
+    style_checksums: dict[str, str] = field(default_factory=dict)
+    """SHA-256 of the drawn style samples it trained on (``styles.style_checksums``; empty: none drawn)."""
 
 
 def train(
@@ -232,7 +232,7 @@ def train(
         splits["validation"] = (training.images[fitted.val_index], training.labels[fitted.val_index])
     calibration = np.random.default_rng(config.seed).permutation(len(training.labels))[:CALIBRATION_IMAGES]
     run = measure_run(fitted.model, config, fitted.history, splits, testing, training.images[calibration], started)
-    return replace(run, replicas=fitted.replicas, style_samples_sha256=fitted.style_samples_sha256)
+    return replace(run, replicas=fitted.replicas, style_checksums=fitted.style_checksums)
 
 
 def fit_network(
@@ -307,9 +307,8 @@ def fit_network(
     # The same weights in a fresh float32 network, outside any strategy, measured and saved as such: without the
     # optimizer's state (Adam's moments, the moving average), the .keras file is a quarter of the size.
     model = local_copy(model, config)
-    drawn = LabelledImages(train_images[len(train_index) :], train_labels[len(train_index) :], [])
-    styles_sha256 = drawn.checksum() if len(drawn.labels) else None
-    return FittedNetwork(model, history_lists, train_index, val_index, replicas, styles_sha256)
+    drawn = style_checksums(train_images[len(train_index) :], train_labels[len(train_index) :])
+    return FittedNetwork(model, history_lists, train_index, val_index, replicas, drawn)
 
 
 def measure_run(
@@ -596,7 +595,7 @@ def save_run(
                 "sha256": {
                     "training": training.checksum(),
                     "testing": testing.checksum(),
-                    **({"style_samples": run.style_samples_sha256} if run.style_samples_sha256 else {}),
+                    **run.style_checksums,
                 },
             },
             "files": {key: path.stat().st_size for key, path in staged.items()},
