@@ -36,7 +36,6 @@ def test_the_original_recipe_trains_in_float32_as_the_original_did():
 
 
 def test_a_bfloat16_training_learns_repeats_and_ends_as_a_float32_network():
-    # Emulated on CPUs without bfloat16 units, so the repeat and the float32 counterpart are two-epoch runs.
     from digits.training.train import fit_network
 
     images, labels = synthetic_mnist(per_class=30, seed=5)
@@ -51,16 +50,16 @@ def test_a_bfloat16_training_learns_repeats_and_ends_as_a_float32_network():
         patience=0,
         precision="mixed_bfloat16",
     )
-    learned = fit_network(config, training, verbose=0).model
-    assert {layer.compute_dtype for layer in learned.layers} == {"float32"}
-    assert {w.dtype for w in learned.get_weights()} == {np.dtype("float32")}
+    first = fit_network(config, training, verbose=0).model
+    again = fit_network(config, training, verbose=0).model
+    assert {layer.compute_dtype for layer in first.layers} == {"float32"}
+    assert {w.dtype for w in first.get_weights()} == {np.dtype("float32")}
+    assert all(np.array_equal(a, b) for a, b in zip(first.get_weights(), again.get_weights()))
+    float32 = fit_network(replace(config, precision="float32"), training, verbose=0).model
+    assert not all(np.array_equal(a, b) for a, b in zip(first.get_weights(), float32.get_weights()))
     test_images, test_labels = synthetic_mnist(per_class=20, seed=6)
-    accuracy = (learned.predict(to_model_input(test_images), verbose=0).argmax(axis=1) == test_labels).mean()
-    assert accuracy >= 0.9
 
-    short = replace(config, epochs=2)
-    first = fit_network(short, training, verbose=0).model.get_weights()
-    again = fit_network(short, training, verbose=0).model.get_weights()
-    float32 = fit_network(replace(short, precision="float32"), training, verbose=0).model.get_weights()
-    assert all(np.array_equal(a, b) for a, b in zip(first, again))
-    assert not all(np.array_equal(a, b) for a, b in zip(first, float32))
+    def accuracy(model):
+        return (model.predict(to_model_input(test_images), verbose=0).argmax(axis=1) == test_labels).mean()
+
+    assert accuracy(first) >= 0.9 and accuracy(first) >= accuracy(float32) - 0.05

@@ -1,11 +1,12 @@
 """Handwriting styles MNIST lacks, drawn as pen strokes, added to the training set (never to validation or test).
 
 MNIST holds American digits of the 1990s written with fine pens. People also write a 1 with a flag and a base,
-a crossed 7, an open 4, a 9 with a straight tail, a flat-topped 3; with bold markers, hollow (outline) strokes,
-and in tiny crops. Each style below is a few strokes in a unit box; every sample jitters the points, slants,
-stretches and rotates the digit, picks a pen from fine to marker (sometimes hollow), renders dark ink on white
-paper, and goes through the product's own preprocessing (``preprocess_digit``), so the network learns these
-styles exactly as it will see them when reading. Sometimes the digit is first reduced to a tight 8-20 px crop,
+a crossed 7, an open 4, a 4 with a low bar and a short right stroke (as much of Europe does), a 9 with a straight
+tail, a flat-topped 3, a 5 in print's three strokes whose bowl curls back towards its stem; with bold markers,
+hollow (outline) strokes, and in tiny crops. Each style below is a few strokes in a unit box; every sample
+jitters the points, slants, stretches and rotates the digit, picks a pen from fine to marker (sometimes hollow),
+renders dark ink on white paper, and goes through the product's own preprocessing (``preprocess_digit``), so the
+network learns these styles exactly as it will see them when reading. Sometimes the digit is first reduced to a tight 8-20 px crop,
 as form boxes and old digit collections deliver them. numpy and Pillow only.
 """
 
@@ -59,12 +60,28 @@ STYLES: dict[int, list[list[Stroke]]] = {
         [[(0.65, 1.0), (0.65, 0.0), (0.1, 0.68), (0.9, 0.68)]],
         [[(0.25, 0.0), (0.15, 0.62), (0.88, 0.62)], [(0.65, 0.2), (0.65, 1.0)]],
         [[(0.3, 0.0), (0.2, 0.6), (0.75, 0.6)], [(0.72, 0.05), (0.7, 1.0)]],
+        [[(0.38, 0.0), (0.14, 0.72), (0.88, 0.72)], [(0.68, 0.42), (0.66, 1.0)]],
+        [[(0.3, 0.0), (0.18, 0.82), (0.85, 0.8)], [(0.7, 0.62), (0.68, 1.0)]],
     ],
     5: [
         [[(0.78, 0.0), (0.3, 0.0), (0.25, 0.45), (0.55, 0.38), (0.8, 0.58), (0.76, 0.88), (0.5, 1.0), (0.18, 0.9)]],
         [
             [(0.3, 0.02), (0.25, 0.45), (0.55, 0.38), (0.8, 0.6), (0.72, 0.9), (0.45, 1.0), (0.2, 0.88)],
             [(0.3, 0.02), (0.8, 0.0)],
+        ],
+        [
+            [(0.82, 0.0), (0.28, 0.0)],
+            [(0.28, 0.0), (0.25, 0.45)],
+            [
+                (0.25, 0.45),
+                (0.5, 0.36),
+                (0.74, 0.45),
+                (0.82, 0.68),
+                (0.72, 0.92),
+                (0.48, 1.0),
+                (0.24, 0.92),
+                (0.18, 0.8),
+            ],
         ],
     ],
     6: [
