@@ -9,7 +9,7 @@ from dataclasses import asdict
 from digits.constants import METADATA_FILE, MODELS_DIR
 from digits.folders import LabelledImages
 from digits.training.config import PRECISIONS, RECIPES
-from digits.training.styles import CHECKED_SAMPLES, style_samples
+from digits.training.styles import CHECKED_SAMPLES, CHECKED_SAMPLES_KEY, style_samples
 
 METADATA = json.loads((MODELS_DIR / METADATA_FILE).read_text(encoding="utf-8"))
 RETRAIN = "the committed model is no longer what `python CNN_model.py` trains: retrain it"
@@ -27,5 +27,5 @@ def test_the_default_recipe_still_draws_the_committed_models_style_samples():
     settings = METADATA["training"]
     images, labels = style_samples(min(CHECKED_SAMPLES, settings["style_samples"]), settings["seed"])
     drawn = LabelledImages(images, labels, []).checksum()
-    recorded = METADATA["data"]["sha256"][f"style_samples_first_{CHECKED_SAMPLES}"]
+    recorded = METADATA["data"]["sha256"][CHECKED_SAMPLES_KEY]
     assert drawn == recorded, f"the drawn style samples changed: {RETRAIN}"

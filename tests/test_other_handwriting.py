@@ -163,7 +163,7 @@ def test_a_one_stretched_sideways_trusts_its_narrowed_reading(predictor, index):
 
 
 @pytest.mark.parametrize("seed", [40, 187, 269])
-def test_thick_digits_of_a_number_are_read_right_or_marked_unsure(seed):
+def test_thick_digits_of_a_number_are_read_right_or_marked_unsure(predictor, seed):
     # Four digits printed in Pillow's font with a marker in one photo: 5706, 5253, 9354. Our own segmenter cuts
     # each digit as it is on the paper, so a wide digit there was written wide, not stretched to fill a box; read
     # narrowed as well, thick near-square digits turned into 1s. The bold 5s and 5706's 6 are coin flips for every
@@ -173,9 +173,8 @@ def test_thick_digits_of_a_number_are_read_right_or_marked_unsure(seed):
     number = "".join(str(digit) for digit in rng.integers(0, 10, 4))
     settings = PhotoSettings(canvas=(800, 300), digit_height=0.45, stroke=3, mode="L")
     image, _ = photo_of_digits([tight_glyph(int(digit), rng) for digit in number], settings, rng)
-    model = default_model_path()
-    threshold = default_min_confidence(model)
-    result = read_number_gray(load_predictor(model), np.asarray(image), Path("number.png"), threshold)
+    threshold = default_min_confidence(default_model_path())  # the model the predictor fixture loaded
+    result = read_number_gray(predictor, np.asarray(image), Path("number.png"), threshold)
     assert len(result.digits) == len(number) and "1" not in result.text
     sure = [(expected, digit.digit) for expected, digit in zip(number, result.digits) if not digit.uncertain]
     assert sure and all(str(read) == expected for expected, read in sure), result.text

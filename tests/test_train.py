@@ -9,6 +9,7 @@ import pytest
 from digits.folders import LabelledImages
 from digits.predict import load_predictor, predict_arrays
 from digits.training.config import TrainingConfig
+from digits.training.styles import CHECKED_SAMPLES_KEY
 from tests.synthetic import synthetic_mnist
 
 
@@ -55,7 +56,7 @@ def test_saved_files_describe_the_run(short_run):
     assert metadata["parameters"] == 93_322
     assert metadata["metrics"]["test_accuracy"] == run.metrics["test_accuracy"]
     assert metadata["training"]["seed"] == 3 and len(metadata["data"]["sha256"]["training"]) == 64
-    drawn = {"style_samples", "style_samples_first_1000"}  # what tests/test_committed_model.py checks
+    drawn = {"style_samples", CHECKED_SAMPLES_KEY}  # what tests/test_committed_model.py checks
     assert set(metadata["data"]["sha256"]) == {"training", "testing", *drawn}
     assert {"tensorflow", "keras", "numpy"} <= set(metadata["versions"])
     history = paths["history"].read_text().splitlines()

@@ -6,8 +6,8 @@ tail, a flat-topped 3, a 5 in print's three strokes whose bowl curls back toward
 hollow (outline) strokes, and in tiny crops. Each style below is a few strokes in a unit box; every sample
 jitters the points, slants, stretches and rotates the digit, picks a pen from fine to marker (sometimes hollow),
 renders dark ink on white paper, and goes through the product's own preprocessing (``preprocess_digit``), so the
-network learns these styles exactly as it will see them when reading. Sometimes the digit is first reduced to a tight 8-20 px crop,
-as form boxes and old digit collections deliver them. numpy and Pillow only.
+network learns these styles exactly as it will see them when reading. Sometimes the digit is first reduced to a
+tight 8-20 px crop, as form boxes and old digit collections deliver them. numpy and Pillow only.
 """
 
 from __future__ import annotations
@@ -169,6 +169,8 @@ TIGHT_CROP_PROBABILITY = 0.15
 CHECKED_SAMPLES = 1000
 """The first style samples a model's metadata fingerprints apart from the whole set: every style of every digit at
 every pen, redrawn by ``tests/test_committed_model.py`` in a sixth of the time all 6,000 take."""
+CHECKED_SAMPLES_KEY = f"style_samples_first_{CHECKED_SAMPLES}"
+"""Their fingerprint's name among a model's data checksums (``style_checksums``)."""
 
 
 def smooth(points: np.ndarray, per_segment: int = 10) -> np.ndarray:
@@ -252,5 +254,5 @@ def style_checksums(images: np.ndarray, labels: np.ndarray) -> dict[str, str]:
     first = slice(0, CHECKED_SAMPLES)
     return {
         "style_samples": LabelledImages(images, labels, []).checksum(),
-        f"style_samples_first_{CHECKED_SAMPLES}": LabelledImages(images[first], labels[first], []).checksum(),
+        CHECKED_SAMPLES_KEY: LabelledImages(images[first], labels[first], []).checksum(),
     }
