@@ -5,7 +5,8 @@ Handwritten digits from the MNIST test set (real handwriting, never trained on) 
 paper with ``tests.synthetic``: dark ink on light paper, random position, size, rotation, pen width, lighting
 gradient, noise, blur, JPEG quality, RGB / L / RGBA, EXIF rotation, ruled lines. Prints Markdown tables:
 single-digit accuracy per condition, multi-digit numbers read exactly (and whether a number was lost to its
-digit count or to a misread digit), the preprocessing time of a 640x480 photo (median of repeated runs), and
+digit count or to a misread digit), what the user is told (a wrong answer marked unsure at the model's own
+threshold, as the CLI marks it, or given as if it were sure), the preprocessing time of a 640x480 photo (median of repeated runs), and
 MNIST test accuracy with and without the preprocessing.
 
     python -m benchmarks.photos [--singles 2000] [--numbers 500] [--model models/digits_cnn.tflite]
@@ -26,7 +27,13 @@ from digits.constants import CACHE_DIR_NAME, DATA_DIR
 from digits.folders import load_labelled_folder
 from digits.images import decode_side, read_gray
 from digits.numbers import TooManyDigits
-from digits.predict import find_number_digits, load_predictor, predict_arrays, predict_number_digits
+from digits.predict import (
+    default_min_confidence,
+    find_number_digits,
+    load_predictor,
+    predict_arrays,
+    predict_number_digits,
+)
 from digits.preprocess import NoDigitFound, preprocess_digit
 from digits.training.mnist import mnist_folders
 from tests.synthetic import photo_of_digits, random_settings, save_photo
@@ -49,6 +56,17 @@ def conditions(settings) -> list[str]:
     ]
 
 
+TOLD = ("right, sure", "right, marked unsure", "wrong, marked unsure", "wrong, given as sure", "not read")
+"""What the user is told about one answer, in the order of the told table's columns."""
+
+
+def told(right: bool, unsure: bool, read: bool = True) -> str:
+    """The ``TOLD`` bucket of one answer; a wrong answer given as sure is the one a user cannot catch."""
+    if not read:
+        return TOLD[4]
+    return TOLD[(not right) * 2 + (unsure if right else not unsure)]
+
+
 def table(rows: list[tuple], header: tuple) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
@@ -63,6 +81,12 @@ def main() -> int:
     )
     parser.add_argument("--model", type=Path, default=None, help="model to use (default: the committed one)")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--min-confidence",
+        type=float,
+        default=None,
+        help="mark an answer unsure under this confidence (default: the model's own threshold, as the CLI)",
+    )
     args = parser.parse_args()
 
     testing = mnist_folders(DATA_DIR)[1]
@@ -71,6 +95,8 @@ def main() -> int:
         return 1
     mnist = load_labelled_folder(testing, cache_dir=DATA_DIR / CACHE_DIR_NAME)
     predictor = load_predictor(args.model)
+    threshold = args.min_confidence if args.min_confidence is not None else default_min_confidence(predictor.path)
+    told_counts = {"single digits": defaultdict(int), "numbers": defaultdict(int)}
     rng = np.random.default_rng(args.seed)
     scratch = Path(tempfile.mkdtemp(prefix="photo-bench-"))
 
@@ -89,10 +115,13 @@ def main() -> int:
         gray, settings = photograph([index])
         try:
             frame = preprocess_digit(gray)
-            digit = int(predict_arrays(predictor, frame[None]).argmax())
+            probabilities = predict_arrays(predictor, frame[None])[0]
+            digit = int(probabilities.argmax())
             digit_once = int(predict_arrays(predictor, frame[None], tta=False).argmax())
         except NoDigitFound:
             digit = digit_once = None
+        unsure = digit is not None and float(probabilities.max()) < threshold
+        told_counts["single digits"][told(digit == mnist.labels[index], unsure, digit is not None)] += 1
         for position, bucket in enumerate(conditions(settings)):
             order.setdefault(bucket, position)
             total[bucket] += 1
@@ -105,7 +134,7 @@ def main() -> int:
     ]
 
     # Whole numbers.
-    exact, exact_once, by_length = 0, 0, defaultdict(lambda: [0, 0, 0])
+    exact, exact_once, by_length = 0, 0, defaultdict(lambda: [0, 0, 0, 0])
     count_right = digits_right = digits_in_counted = 0  # where a number is lost: its digit count, or a digit
     canvases = [(640, 480), (1024, 768), (800, 200), (480, 640)]
     for k in range(args.numbers):
@@ -116,10 +145,15 @@ def main() -> int:
         try:
             found = find_number_digits(predictor, gray)
             frames = np.stack([f for _, f in found])
-            read = "".join(str(d) for d in predict_number_digits(predictor, frames).argmax(axis=1))
+            probabilities = predict_number_digits(predictor, frames)
+            read = "".join(str(d) for d in probabilities.argmax(axis=1))
             read_once = "".join(str(d) for d in predict_number_digits(predictor, frames, tta=False).argmax(axis=1))
+            unsure = bool((probabilities.max(axis=1) < threshold).any())  # as NumberResult.uncertain
         except (NoDigitFound, TooManyDigits):  # the CLI's answer would be an error line: not read
             read = read_once = ""
+            unsure = False
+        answer = told(read == truth, unsure, bool(read))
+        told_counts["numbers"][answer] += 1
         exact += read == truth
         exact_once += read_once == truth
         if len(read) == len(truth):
@@ -130,6 +164,7 @@ def main() -> int:
         counts[0] += read == truth
         counts[1] += read_once == truth
         counts[2] += 1
+        counts[3] += answer == TOLD[3]
 
     # Preprocessing time of a 640x480 photo.
     photos = [photograph([i], (640, 480))[0] for i in rng.choice(len(mnist.labels), 50)]
@@ -164,9 +199,27 @@ def main() -> int:
     )
     print(table(singles, ("single digits: condition", "images", "accuracy", "read once, no shifts")))
     print()
-    rows = [(bucket, n, f"{ok / n:.2%}", f"{once / n:.2%}") for bucket, (ok, once, n) in sorted(by_length.items())]
-    rows.append(("all", args.numbers, f"{exact / args.numbers:.2%}", f"{exact_once / args.numbers:.2%}"))
-    print(table(rows, ("numbers", "images", "read exactly", "read once, no shifts")))
+    rows = [
+        (bucket, n, f"{ok / n:.2%}", f"{once / n:.2%}", f"{silent / n:.2%}")
+        for bucket, (ok, once, n, silent) in sorted(by_length.items())
+    ]
+    silent_numbers = told_counts["numbers"][TOLD[3]]
+    rows.append(
+        (
+            "all",
+            args.numbers,
+            f"{exact / args.numbers:.2%}",
+            f"{exact_once / args.numbers:.2%}",
+            f"{silent_numbers / args.numbers:.2%}",
+        )
+    )
+    print(table(rows, ("numbers", "images", "read exactly", "read once, no shifts", "wrong, given as sure")))
+    print()
+    told_rows = [
+        (kind, *(f"{counts[bucket] / max(1, sum(counts.values())):.2%}" for bucket in TOLD))
+        for kind, counts in told_counts.items()
+    ]
+    print(table(told_rows, (f"what the user is told (unsure under {threshold:.2f})", *TOLD)))
     print()
     print(
         table(

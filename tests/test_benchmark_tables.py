@@ -24,3 +24,14 @@ def test_as_read_column_gives_median_and_spread_and_old_records_still_load(tmp_p
     assert "trained in" in rows["contender"]
     assert "| 5.0 (5.0–5.0) s | bfloat16 |" in rows["default recipe"]
     assert "| 2.6 s | float32 |" in rows["dense network"]  # written before precision was recorded: float32
+
+
+def test_photo_benchmark_tells_a_silent_misread_from_a_flagged_one():
+    from benchmarks.photos import TOLD, told
+
+    assert told(right=True, unsure=False) == "right, sure"
+    assert told(right=True, unsure=True) == "right, marked unsure"
+    assert told(right=False, unsure=True) == "wrong, marked unsure"
+    assert told(right=False, unsure=False) == "wrong, given as sure"  # the misread a user cannot catch
+    assert told(right=False, unsure=False, read=False) == "not read"
+    assert len(set(TOLD)) == 5
