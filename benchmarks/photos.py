@@ -36,7 +36,12 @@ from digits.predict import (
 )
 from digits.preprocess import NoDigitFound, preprocess_digit
 from digits.training.mnist import mnist_folders
-from tests.synthetic import photo_of_digits, random_settings, save_photo
+from tests.synthetic import PhotoSettings, photo_of_digits, random_settings, save_photo
+
+
+def pen(settings: PhotoSettings) -> str:
+    """The pen bucket of a photo: its stroke change at rendering size (``tests.synthetic.PhotoSettings.stroke``)."""
+    return {-2: "fine pen", -1: "fine pen", 0: "normal pen"}.get(settings.stroke, "thick pen")
 
 
 def conditions(settings) -> list[str]:
@@ -47,7 +52,7 @@ def conditions(settings) -> list[str]:
         f"mode {settings.mode}",
         "EXIF-rotated" if settings.exif_orientation != 1 else "upright",
         "ruled lines" if settings.ruled_lines else "plain paper",
-        {-2: "fine pen", -1: "fine pen", 0: "normal pen"}.get(settings.stroke, "thick pen"),
+        pen(settings),
         "noisy (sigma > 6)" if settings.noise > 6 else "low noise",
         "JPEG quality < 60" if settings.jpeg_quality < 60 and settings.mode != "RGBA" else "JPEG quality >= 60 or PNG",
         "small canvas (<= 100 px)" if max(width, height) <= 100 else "photo-size canvas",
@@ -136,11 +141,12 @@ def main() -> int:
     # Whole numbers.
     exact, exact_once, by_length = 0, 0, defaultdict(lambda: [0, 0, 0, 0])
     count_right = digits_right = digits_in_counted = 0  # where a number is lost: its digit count, or a digit
+    by_pen = defaultdict(lambda: [0, 0, 0, 0])  # numbers read exactly, numbers; digits right, digits (counts right)
     canvases = [(640, 480), (1024, 768), (800, 200), (480, 640)]
     for k in range(args.numbers):
         length = int(rng.integers(2, 11))
         indices = rng.choice(len(mnist.labels), length)
-        gray, _ = photograph(indices, canvases[k % len(canvases)])
+        gray, settings = photograph(indices, canvases[k % len(canvases)])
         truth = "".join(str(mnist.labels[i]) for i in indices)
         try:
             found = find_number_digits(predictor, gray)
@@ -156,10 +162,15 @@ def main() -> int:
         told_counts["numbers"][answer] += 1
         exact += read == truth
         exact_once += read_once == truth
+        pen_counts = by_pen[settings.stroke]
+        pen_counts[0] += read == truth
+        pen_counts[1] += 1
         if len(read) == len(truth):
             count_right += 1
             digits_in_counted += len(truth)
             digits_right += sum(a == b for a, b in zip(read, truth))
+            pen_counts[2] += sum(a == b for a, b in zip(read, truth))
+            pen_counts[3] += len(truth)
         counts = by_length[f"{length:2d} digits"]
         counts[0] += read == truth
         counts[1] += read_once == truth
@@ -214,6 +225,23 @@ def main() -> int:
         )
     )
     print(table(rows, ("numbers", "images", "read exactly", "read once, no shifts", "wrong, given as sure")))
+    print()
+    pen_rows = [
+        (
+            f"{pen(PhotoSettings(stroke=stroke))}, stroke {stroke:+d}",
+            n,
+            f"{exact_n / n:.2%}",
+            f"{right / max(1, digits):.2%}",
+        )
+        for stroke, (exact_n, n, right, digits) in sorted(by_pen.items())
+    ]
+    header = (
+        "numbers: pen (stroke change at rendering size)",
+        "images",
+        "read exactly",
+        "each digit right, where all found",
+    )
+    print(table(pen_rows, header))
     print()
     told_rows = [
         (kind, *(f"{counts[bucket] / max(1, sum(counts.values())):.2%}" for bucket in TOLD))

@@ -25,7 +25,9 @@ drawing page would send them (upscaled to its 280x280 canvas), cut to their box 
 Semeion's digits come) and as a photo. Every image goes through exactly what the CLI
 does with an image (``digits.predict.predict_gray``). Prints a Markdown table: accuracy (a "no digit found"
 counts as wrong), the share answered "no digit found", and the share misread without being marked unsure at the
-model's own threshold (as the CLI marks it): the misreads a user cannot catch.
+model's own threshold (as the CLI marks it): the misreads a user cannot catch. A second table shows, for a few
+``--min-confidence`` values and the model's own, the share of wrong answers marked unsure beside the share of
+right ones (false alarms): what choosing a threshold trades.
 
     python -m benchmarks.real_handwriting [--limit N] [--model models/digits_cnn.tflite]
 """
@@ -352,16 +354,45 @@ def as_mouse_drawing(points: np.ndarray, rng: np.random.Generator, canvas: int, 
 # ---- measuring --------------------------------------------------------------------------------------------------
 
 
-def read_all(predictor, images, labels, min_confidence: float) -> tuple[float, float, float]:
-    """Accuracy (a blank answer counts as wrong), the share answered "no digit found", and the share misread
-    with a confidence of at least ``min_confidence`` (not marked unsure)."""
-    right = blank = silent = 0
+OTHER_THRESHOLDS = (0.5, 0.7, 0.8)
+"""Thresholds besides the model's own at which the trade-off table shows what ``--min-confidence`` would flag."""
+
+
+@dataclass
+class Readings:
+    """One rendering of a collection as the CLI read it: per image, right or not, and the confidence (0 for "no
+    digit found", which counts as wrong and is never given as sure)."""
+
+    right: np.ndarray
+    confidence: np.ndarray
+
+    def accuracy(self) -> float:
+        return float(self.right.mean())
+
+    def blank(self) -> float:
+        return float((self.confidence == 0).mean())
+
+    def given_as_sure(self, threshold: float) -> float:
+        """The share misread with a confidence of at least ``threshold``: not marked unsure, as the CLI marks."""
+        return float((~self.right & (self.confidence >= threshold)).mean())
+
+    def flagged(self, threshold: float) -> str:
+        """The shares of wrong and of right answers marked unsure at ``threshold``, as "wrong / right" ("—" for
+        a share of no answers)."""
+        unsure = self.confidence < threshold
+        wrong = f"{unsure[~self.right].mean():.0%}" if (~self.right).any() else "—"
+        right = f"{unsure[self.right].mean():.1%}" if self.right.any() else "—"
+        return f"{wrong} / {right}"
+
+
+def read_all(predictor, images, labels) -> Readings:
+    """Read every image as the CLI reads it (``predict_gray``)."""
+    right, confidence = [], []
     for gray, label in zip(images, labels):
-        result = predict_gray(predictor, gray, Path("-"), min_confidence)
-        right += result.digit == label
-        blank += result.digit is None
-        silent += result.digit is not None and result.digit != label and not result.uncertain
-    return right / len(labels), blank / len(labels), silent / len(labels)
+        result = predict_gray(predictor, gray, Path("-"))
+        right.append(result.digit == label)
+        confidence.append(0.0 if result.digit is None else result.confidence)
+    return Readings(np.array(right, bool), np.array(confidence, np.float64))
 
 
 def main() -> int:
@@ -413,16 +444,24 @@ def main() -> int:
             }
         for rendering, render in renderings.items():
             started = time.perf_counter()
-            accuracy, blank, silent = read_all(predictor, [render(item) for item in data], labels, threshold)
+            readings = read_all(predictor, [render(item) for item in data], labels)
             seconds = time.perf_counter() - started
-            rows.append((collection.name, rendering, len(labels), f"{accuracy:.2%}", f"{blank:.2%}", f"{silent:.2%}"))
-            print(f"  {collection.name}, {rendering}: {accuracy:.2%} ({seconds:.0f} s)", file=sys.stderr)
+            rows.append((collection.name, rendering, len(labels), readings))
+            print(f"  {collection.name}, {rendering}: {readings.accuracy():.2%} ({seconds:.0f} s)", file=sys.stderr)
     print(f"Model: {predictor.path}; seed {args.seed}; unsure under {threshold:.2f}\n")
     print(
         "| collection | as | digits | accuracy | no digit found | misread, not marked unsure |\n|---|---|---|---|---|---|"
     )
-    for row in rows:
-        print("| " + " | ".join(str(cell) for cell in row) + " |")
+    for name, rendering, count, readings in rows:
+        cells = (f"{readings.accuracy():.2%}", f"{readings.blank():.2%}", f"{readings.given_as_sure(threshold):.2%}")
+        print(f"| {name} | {rendering} | {count} | " + " | ".join(cells) + " |")
+    thresholds = sorted({*OTHER_THRESHOLDS, threshold})
+    print("\nMarked unsure at each --min-confidence: share of the wrong answers / share of the right ones\n")
+    print(
+        "| collection | as | " + " | ".join(f"{t:.2f}" for t in thresholds) + " |\n|---|---|" + "---|" * len(thresholds)
+    )
+    for name, rendering, _, readings in rows:
+        print(f"| {name} | {rendering} | " + " | ".join(readings.flagged(t) for t in thresholds) + " |")
     return 0
 
 

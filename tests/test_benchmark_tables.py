@@ -35,3 +35,18 @@ def test_photo_benchmark_tells_a_silent_misread_from_a_flagged_one():
     assert told(right=False, unsure=False) == "wrong, given as sure"  # the misread a user cannot catch
     assert told(right=False, unsure=False, read=False) == "not read"
     assert len(set(TOLD)) == 5
+
+
+def test_real_handwriting_counts_a_blank_as_wrong_but_never_as_given_as_sure():
+    import numpy as np
+
+    from benchmarks.real_handwriting import Readings
+
+    # right at 0.99 and 0.6; wrong at 0.95 (given as sure at 0.91), at 0.4 (marked unsure); "no digit found"
+    readings = Readings(np.array([True, True, False, False, False]), np.array([0.99, 0.6, 0.95, 0.4, 0.0]))
+
+    assert readings.accuracy() == 0.4
+    assert readings.blank() == 0.2
+    assert readings.given_as_sure(0.91) == 0.2  # only the confident misread
+    assert readings.flagged(0.91) == "67% / 50.0%"
+    assert Readings(np.array([True]), np.array([0.99])).flagged(0.91) == "— / 0.0%"
