@@ -5,9 +5,9 @@ Handwritten digits from the MNIST test set (real handwriting, never trained on) 
 paper with ``tests.synthetic``: dark ink on light paper, random position, size, rotation, pen width, lighting
 gradient, noise, blur, JPEG quality, RGB / L / RGBA, EXIF rotation, ruled lines. Prints Markdown tables:
 single-digit accuracy per condition, multi-digit numbers read exactly (and whether a number was lost to its
-digit count or to a misread digit), what the user is told (a wrong answer marked unsure at the model's own
-threshold, as the CLI marks it, or given as if it were sure), the preprocessing time of a 640x480 photo (median of repeated runs), and
-MNIST test accuracy with and without the preprocessing.
+digit count or to a misread digit), numbers by pen, what the user is told (a wrong answer marked unsure at the
+model's own threshold, as the CLI marks it, or given as if it were sure), the preprocessing time of a 640x480
+photo (median of repeated runs), and MNIST test accuracy with and without the preprocessing.
 
     python -m benchmarks.photos [--singles 2000] [--numbers 500] [--model models/digits_cnn.tflite]
 """
@@ -28,9 +28,9 @@ from digits.folders import load_labelled_folder
 from digits.images import decode_side, read_gray
 from digits.numbers import TooManyDigits
 from digits.predict import (
-    default_min_confidence,
     find_number_digits,
     load_predictor,
+    min_confidence_or_default,
     predict_arrays,
     predict_number_digits,
 )
@@ -69,7 +69,9 @@ def told(right: bool, unsure: bool, read: bool = True) -> str:
     """The ``TOLD`` bucket of one answer; a wrong answer given as sure is the one a user cannot catch."""
     if not read:
         return TOLD[4]
-    return TOLD[(not right) * 2 + (unsure if right else not unsure)]
+    if right:
+        return TOLD[1] if unsure else TOLD[0]
+    return TOLD[2] if unsure else TOLD[3]
 
 
 def table(rows: list[tuple], header: tuple) -> str:
@@ -100,7 +102,7 @@ def main() -> int:
         return 1
     mnist = load_labelled_folder(testing, cache_dir=DATA_DIR / CACHE_DIR_NAME)
     predictor = load_predictor(args.model)
-    threshold = args.min_confidence if args.min_confidence is not None else default_min_confidence(predictor.path)
+    threshold = min_confidence_or_default(args.min_confidence, predictor.path)
     told_counts = {"single digits": defaultdict(int), "numbers": defaultdict(int)}
     rng = np.random.default_rng(args.seed)
     scratch = Path(tempfile.mkdtemp(prefix="photo-bench-"))

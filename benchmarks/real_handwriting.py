@@ -53,7 +53,7 @@ from PIL import Image, ImageDraw, ImageFilter
 from digits.constants import CACHE_DIR_NAME, PROJECT_ROOT
 from digits.errors import DigitsError
 from digits.images import to_grayscale
-from digits.predict import default_min_confidence, load_predictor, predict_gray
+from digits.predict import load_predictor, min_confidence_or_default, predict_gray
 from digits.training.mnist import pip_download_wheel, read_wheel_member, verify_sha256
 from digits.training.styles import smooth
 from tests.synthetic import photo_of_digits, random_settings
@@ -410,7 +410,7 @@ def main() -> int:
     args = parser.parse_args()
 
     predictor = load_predictor(args.model)
-    threshold = args.min_confidence if args.min_confidence is not None else default_min_confidence(predictor.path)
+    threshold = min_confidence_or_default(args.min_confidence, predictor.path)
     rng = np.random.default_rng(args.seed)
     rows = []
     for collection in COLLECTIONS:

@@ -127,7 +127,7 @@ def save_preprocessed(folder: Path, source: Path, frames, used: set[str]) -> Non
 
 def predict_command(args: argparse.Namespace) -> int:
     from digits.images import collect_image_paths
-    from digits.predict import default_min_confidence, load_predictor, read_files
+    from digits.predict import load_predictor, min_confidence_or_default, read_files
     from digits.results import Failure, network_inputs, output_line
 
     files, problems = collect_image_paths(args.paths)
@@ -137,7 +137,7 @@ def predict_command(args: argparse.Namespace) -> int:
     if not files:
         return 1
     predictor = load_predictor(args.model, args.quantized)
-    threshold = args.min_confidence if args.min_confidence is not None else default_min_confidence(predictor.path)
+    threshold = min_confidence_or_default(args.min_confidence, predictor.path)
     saved_names: set[str] = set()
     for result in read_files(predictor, files, threshold, number=args.number):
         if isinstance(result, Failure):

@@ -153,6 +153,12 @@ probabilities are averaged. Measured to help on photos, numbers and other collec
 "Photos and scans"), for five times the network's work, which is a small part of the time per image."""
 
 
+def min_confidence_or_default(requested: float | None, model_path: Path) -> float:
+    """The threshold under which an answer is marked uncertain: the one asked for (``--min-confidence``), else the
+    model's own (``default_min_confidence``)."""
+    return requested if requested is not None else default_min_confidence(model_path)
+
+
 def shifted_copies(digits_uint8: np.ndarray, shifts=TTA_SHIFTS) -> np.ndarray:
     """uint8 (N, 28, 28) -> uint8 (len(shifts) * N, 28, 28): each shift (rows, columns) of every image, the
     pixels moved out of the frame dropped and the ones moved in black."""
