@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.told import TOLD, Readings
 from digits.constants import CACHE_DIR_NAME, DATA_DIR
 from digits.folders import load_labelled_folder
 from digits.images import decode_side, read_gray
@@ -36,12 +37,12 @@ from digits.predict import (
 )
 from digits.preprocess import NoDigitFound, preprocess_digit
 from digits.training.mnist import mnist_folders
-from tests.synthetic import PhotoSettings, photo_of_digits, random_settings, save_photo
+from tests.synthetic import photo_of_digits, random_settings, save_photo
 
 
-def pen(settings: PhotoSettings) -> str:
-    """The pen bucket of a photo: its stroke change at rendering size (``tests.synthetic.PhotoSettings.stroke``)."""
-    return {-2: "fine pen", -1: "fine pen", 0: "normal pen"}.get(settings.stroke, "thick pen")
+def pen(stroke: int) -> str:
+    """The pen bucket of a stroke change at rendering size (``tests.synthetic.PhotoSettings.stroke``)."""
+    return {-2: "fine pen", -1: "fine pen", 0: "normal pen"}.get(stroke, "thick pen")
 
 
 def conditions(settings) -> list[str]:
@@ -52,26 +53,13 @@ def conditions(settings) -> list[str]:
         f"mode {settings.mode}",
         "EXIF-rotated" if settings.exif_orientation != 1 else "upright",
         "ruled lines" if settings.ruled_lines else "plain paper",
-        pen(settings),
+        pen(settings.stroke),
         "noisy (sigma > 6)" if settings.noise > 6 else "low noise",
         "JPEG quality < 60" if settings.jpeg_quality < 60 and settings.mode != "RGBA" else "JPEG quality >= 60 or PNG",
         "small canvas (<= 100 px)" if max(width, height) <= 100 else "photo-size canvas",
         "digit < 35% of height" if settings.digit_height < 0.35 else "digit >= 35% of height",
         "rotated > 8 degrees" if abs(settings.rotation) > 8 else "rotated <= 8 degrees",
     ]
-
-
-TOLD = ("right, sure", "right, marked unsure", "wrong, marked unsure", "wrong, given as sure", "not read")
-"""What the user is told about one answer, in the order of the told table's columns."""
-
-
-def told(right: bool, unsure: bool, read: bool = True) -> str:
-    """The ``TOLD`` bucket of one answer; a wrong answer given as sure is the one a user cannot catch."""
-    if not read:
-        return TOLD[4]
-    if right:
-        return TOLD[1] if unsure else TOLD[0]
-    return TOLD[2] if unsure else TOLD[3]
 
 
 def table(rows: list[tuple], header: tuple) -> str:
@@ -103,7 +91,7 @@ def main() -> int:
     mnist = load_labelled_folder(testing, cache_dir=DATA_DIR / CACHE_DIR_NAME)
     predictor = load_predictor(args.model)
     threshold = min_confidence_or_default(args.min_confidence, predictor.path)
-    told_counts = {"single digits": defaultdict(int), "numbers": defaultdict(int)}
+    answers = {"single digits": [], "numbers": []}  # (right, confidence) as the CLI gives them; 0: not read
     rng = np.random.default_rng(args.seed)
     scratch = Path(tempfile.mkdtemp(prefix="photo-bench-"))
 
@@ -127,8 +115,8 @@ def main() -> int:
             digit_once = int(predict_arrays(predictor, frame[None], tta=False).argmax())
         except NoDigitFound:
             digit = digit_once = None
-        unsure = digit is not None and float(probabilities.max()) < threshold
-        told_counts["single digits"][told(digit == mnist.labels[index], unsure, digit is not None)] += 1
+        confidence = 0.0 if digit is None else float(probabilities.max())
+        answers["single digits"].append((digit == mnist.labels[index], confidence))
         for position, bucket in enumerate(conditions(settings)):
             order.setdefault(bucket, position)
             total[bucket] += 1
@@ -141,7 +129,7 @@ def main() -> int:
     ]
 
     # Whole numbers.
-    exact, exact_once, by_length = 0, 0, defaultdict(lambda: [0, 0, 0, 0])
+    exact, exact_once, by_length = 0, 0, defaultdict(lambda: [0, 0, 0, []])
     count_right = digits_right = digits_in_counted = 0  # where a number is lost: its digit count, or a digit
     by_pen = defaultdict(lambda: [0, 0, 0, 0])  # numbers read exactly, numbers; digits right, digits (counts right)
     canvases = [(640, 480), (1024, 768), (800, 200), (480, 640)]
@@ -156,12 +144,11 @@ def main() -> int:
             probabilities = predict_number_digits(predictor, frames)
             read = "".join(str(d) for d in probabilities.argmax(axis=1))
             read_once = "".join(str(d) for d in predict_number_digits(predictor, frames, tta=False).argmax(axis=1))
-            unsure = bool((probabilities.max(axis=1) < threshold).any())  # as NumberResult.uncertain
+            confidence = float(probabilities.max(axis=1).min())  # unsure when any digit is: NumberResult.uncertain
         except (NoDigitFound, TooManyDigits):  # the CLI's answer would be an error line: not read
             read = read_once = ""
-            unsure = False
-        answer = told(read == truth, unsure, bool(read))
-        told_counts["numbers"][answer] += 1
+            confidence = 0.0
+        answers["numbers"].append((read == truth, confidence))
         exact += read == truth
         exact_once += read_once == truth
         pen_counts = by_pen[settings.stroke]
@@ -177,7 +164,7 @@ def main() -> int:
         counts[0] += read == truth
         counts[1] += read_once == truth
         counts[2] += 1
-        counts[3] += answer == TOLD[3]
+        counts[3].append((read == truth, confidence))
 
     # Preprocessing time of a 640x480 photo.
     photos = [photograph([i], (640, 480))[0] for i in rng.choice(len(mnist.labels), 50)]
@@ -213,24 +200,23 @@ def main() -> int:
     print(table(singles, ("single digits: condition", "images", "accuracy", "read once, no shifts")))
     print()
     rows = [
-        (bucket, n, f"{ok / n:.2%}", f"{once / n:.2%}", f"{silent / n:.2%}")
-        for bucket, (ok, once, n, silent) in sorted(by_length.items())
+        (bucket, n, f"{ok / n:.2%}", f"{once / n:.2%}", f"{Readings.collect(pairs).given_as_sure(threshold):.2%}")
+        for bucket, (ok, once, n, pairs) in sorted(by_length.items())
     ]
-    silent_numbers = told_counts["numbers"][TOLD[3]]
     rows.append(
         (
             "all",
             args.numbers,
             f"{exact / args.numbers:.2%}",
             f"{exact_once / args.numbers:.2%}",
-            f"{silent_numbers / args.numbers:.2%}",
+            f"{Readings.collect(answers['numbers']).given_as_sure(threshold):.2%}",
         )
     )
     print(table(rows, ("numbers", "images", "read exactly", "read once, no shifts", "wrong, given as sure")))
     print()
     pen_rows = [
         (
-            f"{pen(PhotoSettings(stroke=stroke))}, stroke {stroke:+d}",
+            f"{pen(stroke)}, stroke {stroke:+d}",
             n,
             f"{exact_n / n:.2%}",
             f"{right / max(1, digits):.2%}",
@@ -246,8 +232,8 @@ def main() -> int:
     print(table(pen_rows, header))
     print()
     told_rows = [
-        (kind, *(f"{counts[bucket] / max(1, sum(counts.values())):.2%}" for bucket in TOLD))
-        for kind, counts in told_counts.items()
+        (kind, *(f"{share:.2%}" for share in Readings.collect(pairs).told_shares(threshold).values()))
+        for kind, pairs in answers.items()
     ]
     print(table(told_rows, (f"what the user is told (unsure under {threshold:.2f})", *TOLD)))
     print()

@@ -50,6 +50,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
+from benchmarks.told import Readings
 from digits.constants import CACHE_DIR_NAME, PROJECT_ROOT
 from digits.errors import DigitsError
 from digits.images import to_grayscale
@@ -358,41 +359,15 @@ OTHER_THRESHOLDS = (0.5, 0.7, 0.8)
 """Thresholds besides the model's own at which the trade-off table shows what ``--min-confidence`` would flag."""
 
 
-@dataclass
-class Readings:
-    """One rendering of a collection as the CLI read it: per image, right or not, and the confidence (0 for "no
-    digit found", which counts as wrong and is never given as sure)."""
-
-    right: np.ndarray
-    confidence: np.ndarray
-
-    def accuracy(self) -> float:
-        return float(self.right.mean())
-
-    def blank(self) -> float:
-        return float((self.confidence == 0).mean())
-
-    def given_as_sure(self, threshold: float) -> float:
-        """The share misread with a confidence of at least ``threshold``: not marked unsure, as the CLI marks."""
-        return float((~self.right & (self.confidence >= threshold)).mean())
-
-    def flagged(self, threshold: float) -> str:
-        """The shares of wrong and of right answers marked unsure at ``threshold``, as "wrong / right" ("—" for
-        a share of no answers)."""
-        unsure = self.confidence < threshold
-        wrong = f"{unsure[~self.right].mean():.0%}" if (~self.right).any() else "—"
-        right = f"{unsure[self.right].mean():.1%}" if self.right.any() else "—"
-        return f"{wrong} / {right}"
-
-
 def read_all(predictor, images, labels) -> Readings:
     """Read every image as the CLI reads it (``predict_gray``)."""
-    right, confidence = [], []
-    for gray, label in zip(images, labels):
-        result = predict_gray(predictor, gray, Path("-"))
-        right.append(result.digit == label)
-        confidence.append(0.0 if result.digit is None else result.confidence)
-    return Readings(np.array(right, bool), np.array(confidence, np.float64))
+    results = [predict_gray(predictor, gray, Path("-")) for gray in images]
+    return Readings.collect(
+        [
+            (result.digit == label, 0.0 if result.digit is None else result.confidence)
+            for result, label in zip(results, labels)
+        ]
+    )
 
 
 def main() -> int:

@@ -147,16 +147,16 @@ def default_min_confidence(model_path: Path) -> float:
     return float(value) if isinstance(value, (int, float)) and 0 <= value <= 1 else DEFAULT_MIN_CONFIDENCE
 
 
-TTA_SHIFTS = ((0, 0), (1, 0), (-1, 0), (0, 1), (0, -1))
-"""Test-time augmentation: each digit is also read shifted by one pixel in each direction and the five answers'
-probabilities are averaged. Measured to help on photos, numbers and other collections' handwriting (README,
-"Photos and scans"), for five times the network's work, which is a small part of the time per image."""
-
-
 def min_confidence_or_default(requested: float | None, model_path: Path) -> float:
     """The threshold under which an answer is marked uncertain: the one asked for (``--min-confidence``), else the
     model's own (``default_min_confidence``)."""
     return requested if requested is not None else default_min_confidence(model_path)
+
+
+TTA_SHIFTS = ((0, 0), (1, 0), (-1, 0), (0, 1), (0, -1))
+"""Test-time augmentation: each digit is also read shifted by one pixel in each direction and the five answers'
+probabilities are averaged. Measured to help on photos, numbers and other collections' handwriting (README,
+"Photos and scans"), for five times the network's work, which is a small part of the time per image."""
 
 
 def shifted_copies(digits_uint8: np.ndarray, shifts=TTA_SHIFTS) -> np.ndarray:

@@ -27,7 +27,7 @@ def test_as_read_column_gives_median_and_spread_and_old_records_still_load(tmp_p
 
 
 def test_photo_benchmark_tells_a_silent_misread_from_a_flagged_one():
-    from benchmarks.photos import TOLD, told
+    from benchmarks.told import TOLD, told
 
     assert told(right=True, unsure=False) == "right, sure"
     assert told(right=True, unsure=True) == "right, marked unsure"
@@ -40,7 +40,7 @@ def test_photo_benchmark_tells_a_silent_misread_from_a_flagged_one():
 def test_real_handwriting_counts_a_blank_as_wrong_but_never_as_given_as_sure():
     import numpy as np
 
-    from benchmarks.real_handwriting import Readings
+    from benchmarks.told import Readings
 
     # right at 0.99 and 0.6; wrong at 0.95 (given as sure at 0.91), at 0.4 (marked unsure); "no digit found"
     readings = Readings(np.array([True, True, False, False, False]), np.array([0.99, 0.6, 0.95, 0.4, 0.0]))
