@@ -192,4 +192,4 @@ def _digit_from_columns(gray: np.ndarray, analysis: InkAnalysis, group: list[Com
         origin.left + int(cols[-1]) + 1,
         origin.top + int(rows[-1]) + 1,
     )
-    return box, to_mnist_frame(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
+    return box, to_mnist_frame(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], sharpen_enlarged=True)

@@ -180,6 +180,18 @@ def test_thick_digits_of_a_number_are_read_right_or_marked_unsure(predictor, see
     assert sure and all(str(read) == expected for expected, read in sure), result.text
 
 
+@pytest.mark.parametrize("seed", [16, 17, 24, 25])
+def test_a_small_blurred_marker_number_is_read_exactly(predictor, seed):
+    # Six digits in Pillow's font, a marker pen, 60 px tall on a 900x150 photo with some blur: 558470, 781145,
+    # 337475, 518022. Enlarged to be read, each digit's loops and gaps fill with the blur's grey haze; without
+    # sharpening the enlarged digit (``digits.preprocess.sharpened``) these read 588470, 781146, 337476, 618022.
+    rng = np.random.default_rng(seed)
+    number = "".join(str(digit) for digit in rng.integers(0, 10, 6))
+    settings = PhotoSettings(canvas=(900, 150), digit_height=0.4, stroke=3, blur=1.2, mode="L")
+    image, _ = photo_of_digits([tight_glyph(int(digit), rng) for digit in number], settings, rng)
+    assert read_number_gray(predictor, np.asarray(image), Path("number.png")).text == number
+
+
 def test_stretching_a_digit_sideways_is_seen_in_its_strokes():
     # A round pen draws upright and flat strokes equally wide; stretching a drawing sideways widens only the
     # upright ones. The same 4, drawn, then stretched to twice its width and brought back to a 28x28 frame.

@@ -184,7 +184,7 @@ def number_in(gray: np.ndarray) -> str:
 
 
 @pytest.mark.parametrize(
-    ("number", "seed", "height", "may_be_unsure"), [("2717", 2, 0.5, ""), ("9171", 0, 0.5, ""), ("9171", 0, 0.6, "9")]
+    ("number", "seed", "height", "may_be_unsure"), [("2717", 2, 0.5, "1"), ("9171", 0, 0.5, ""), ("9171", 0, 0.6, "9")]
 )
 def test_a_ruled_line_through_the_digits_is_painted_out(tmp_path, number, seed, height, may_be_unsure):
     # A thin line across the whole image at this share of the digits' height: the mask loses its rows, and the
@@ -192,7 +192,10 @@ def test_a_ruled_line_through_the_digits_is_painted_out(tmp_path, number, seed, 
     # At 0.6 the line runs exactly through this 9's 2 px gap between its curled tail and its bowl: painted out,
     # the gap is filled like any stroke the line crosses, and the 9 is a closed 0-or-9 shape (the model before
     # this one read it 9 at 0.68, this one 0 at 0.29). Such a digit may be misread but must then be marked
-    # unsure at the model's own threshold; the digits the line only crosses must be read right.
+    # unsure at the model's own threshold; the digits the line only crosses must be read right. 2717's 1 (this
+    # font's, with a long flag) is a coin flip with no line at all: 1 at 0.53 against 7 at 0.41, and 7 at 0.49
+    # once a number's enlarged digits are sharpened, so it may be marked unsure; 9171's 1s, which read 7 when
+    # the line is left in (9771), must still be read right.
     path, boxes = photo(tmp_path, glyph_row(number, seed), canvas=(640, 480), digit_height=0.1)
     gray = to_grayscale(read_image(path)).copy()
     top, bottom = min(box[1] for box in boxes), max(box[3] for box in boxes)
