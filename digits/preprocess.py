@@ -12,7 +12,8 @@ in a 28x28 frame so that the centre of mass is in the middle. ``preprocess_digit
    and kept below the split between the classes (a 1 cut to its 20x4 px stroke);
 5. ``analyse`` finds the ink components without specks, ruled lines or frame borders; ``digit_group`` keeps the
    digit and its pieces; ``ink_crop`` cuts it at full resolution;
-6. ``to_mnist_frame`` matches the stroke width to MNIST's, scales the longer side to 20 px and centres by mass.
+6. ``to_mnist_frame`` matches the stroke width to MNIST's, scales the longer side to 20 px and centres by mass
+   (a number's digits, when enlarged to be read, are sharpened first: ``sharpened``).
 
 ``narrowed`` gives the second reading of a near-square digit, which may have been stretched to fill a square, and
 ``narrowed_weight`` how much that reading counts.
