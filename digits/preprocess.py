@@ -71,10 +71,10 @@ MNIST_MEDIAN_STROKE_AT_STAGE = 4 * 3.0
 MAX_THINNING_SHARE = 0.3
 """...or by this share of its width at most: a pen so thick that it filled the loops leaves a blob, and eroding
 a blob further only leaves its spine, a line that reads as 1."""
-UPSCALED_SHARPEN_RADIUS = 6.0
+ENLARGED_SHARPEN_RADIUS = 6.0
 """A digit enlarged to the intermediate size is sharpened (unsharp mask) over this many pixels there: 1.5 px of
 the 20 px box, about a stroke's soft edge..."""
-UPSCALED_SHARPEN_PERCENT = 150
+ENLARGED_SHARPEN_PERCENT = 150
 """...and by this much. Why: a digit written small (a number's digits in a photo) comes out of the enlargement
 with the photo's blur spread over its strokes: a marker's loops and gaps become a grey haze the stroke
 measurement and the network both take for ink (an 8 read as a blob 1, a 7's bar merged into its stem)."""
@@ -652,7 +652,7 @@ def sharpened(stage: np.ndarray) -> np.ndarray:
     away from its neighbourhood's blur, so a haze between strokes falls back towards paper and the strokes' edges
     steepen, as they are in MNIST."""
     image = Image.fromarray(np.clip(stage, 0, 255).astype(np.uint8))
-    mask = ImageFilter.UnsharpMask(radius=UPSCALED_SHARPEN_RADIUS, percent=UPSCALED_SHARPEN_PERCENT, threshold=0)
+    mask = ImageFilter.UnsharpMask(radius=ENLARGED_SHARPEN_RADIUS, percent=ENLARGED_SHARPEN_PERCENT, threshold=0)
     return np.asarray(image.filter(mask)).astype(np.float32)
 
 
