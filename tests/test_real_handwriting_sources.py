@@ -9,10 +9,12 @@ import hashlib
 import io
 import tarfile
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw
+from scipy.io import savemat
 
-from benchmarks.real_handwriting import members_sha256, parse_pyclustering, read_members
+from benchmarks.real_handwriting import members_sha256, parse_pyclustering, parse_usps, read_members
 from digits.errors import DigitsError
 
 FOLDER = "pkg-1.0/pkg/samples/digits/"
@@ -63,3 +65,29 @@ def test_one_changed_file_in_the_folder_is_refused_with_the_archive_named(tmp_pa
         read_members(archive, FOLDER, pinned)
     with pytest.raises(DigitsError, match="missing"):
         read_members(archive, "pkg-1.0/pkg/samples/letters/", pinned)
+
+
+def test_usps_digits_come_out_upright_light_on_black_with_their_labels(tmp_path):
+    # Laid out as the GPML book's usps_resampled.mat: one 16x16 digit per column, row by row, paper -1, ink +1;
+    # labels one +1 per column in the digit's row. An L (a stem down the left, a foot along the bottom) shows
+    # the digits come out upright, not transposed or mirrored.
+    ell = -np.ones((16, 16))
+    ell[2:14, 3] = ell[13, 3:12] = 1.0
+    patterns = np.stack([ell.ravel(), -ell.ravel()], axis=1)  # the second, inverted, is all "ink" but the L
+    labels = -np.ones((10, 2))
+    labels[4, 0] = labels[9, 1] = 1
+    mat = tmp_path / "usps_resampled.mat"
+    savemat(
+        mat,
+        {
+            "train_patterns": patterns,
+            "train_labels": labels,
+            "test_patterns": patterns[:, :1],
+            "test_labels": labels[:, :1],
+        },
+    )
+    images, digits = parse_usps({"usps_resampled.mat": mat.read_bytes()})
+    assert digits.tolist() == [4, 9, 4] and images.shape == (3, 16, 16) and images.dtype == np.uint8
+    assert images[0, 2:14, 3].min() == 255 and images[0, 13, 3:12].min() == 255  # ink is light, where drawn
+    assert images[0, 0].max() == 0 and images[0, 2:13, 4:].max() == 0  # paper is black
+    assert (images[1] == 255 - images[0]).all() and (images[2] == images[0]).all()
