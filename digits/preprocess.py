@@ -269,7 +269,7 @@ def pieces_say_ink_is_dark(work: np.ndarray, ring: np.ndarray) -> bool | None:
     A digit's ink is one stroke, in one piece or a few; the paper it leaves in a tight crop is cut into more: a
     7's bar and stem leave paper on either side of the stem, a 0 touching all four sides leaves four corners and
     its hole. The corners alone guessed a bold 7 wrong (its bar fills both top corners): 9 of mfeat's 2,000 crops
-    and 9 of pyclustering's 250 drawings stretched to 16x16 were read inverted, 0 with the pieces.
+    and 10 of pyclustering's 250 drawings stretched to 16x16 were read inverted; 0 and 1 with the pieces.
     """
     split = otsu_low_class(work.ravel())
     if split is None:
