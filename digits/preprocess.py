@@ -11,8 +11,9 @@ in a 28x28 frame so that the centre of mass is in the middle. ``preprocess_digit
 4. the paper's level and gradient, estimated on a coarse grid, are subtracted; the paper's noise floor is
    measured on the paper class when ink and paper are clearly apart (a crop that is half ink), else on all,
    and kept below the split between the classes (a 1 cut to its 20x4 px stroke);
-5. ``analyse`` finds the ink components without specks, ruled lines or frame borders; ``digit_group`` keeps the
-   digit and its pieces; ``ink_crop`` cuts it at full resolution;
+5. ``analyse`` finds the ink components without specks, ruled lines (and what is left of them) or frame
+   borders; ``digit_group`` keeps the digit and its pieces, those a cleared line cut apart counting as one;
+   ``ink_crop`` cuts it at full resolution;
 6. ``to_mnist_frame`` matches the stroke width to MNIST's, scales the longer side to 20 px and centres by mass
    (a number's digits, when enlarged to be read, are sharpened first: ``sharpened``).
 
@@ -468,6 +469,8 @@ class InkAnalysis:
     factor_y: float
     lines: list[tuple[int, int, int]]
     """The ruled lines cleared from the mask, as (axis, start, end) bands of work-copy rows or columns."""
+    crossings: frozenset[tuple[int, int]] = frozenset()
+    """Pairs of component labels that are one stroke cut by a cleared line (``strokes_across_lines``)."""
 
 
 def is_stroke_cut(gray: np.ndarray) -> bool:
@@ -558,6 +561,8 @@ def analyse(
         for part in parts
         if not is_line(part, ink_mask.shape) and not any(inside_band(part.box, band, bridge) for band in bands)
     ]
+    if cleared:
+        parts = [part for part in parts if not is_line_piece(part, stroke)]
     work_per_source_pixel = (upscaled / factor_x) * (upscaled / factor_y)
     min_ink = MIN_INK_PIXELS * max(1.0, work_per_source_pixel)
     if not parts or max(part.area for part in parts) < min_ink:
@@ -572,7 +577,27 @@ def analyse(
     kept = [part for part in parts if part.area >= min_area]
     if largest < min_ink:
         raise NoDigitFound("only specks of noise")
-    return InkAnalysis(dark_ink, grid, floor, peak, labels, kept, factor_x, factor_y, cleared)
+    crossings = strokes_across_lines(labels, cleared)
+    return InkAnalysis(dark_ink, grid, floor, peak, labels, kept, factor_x, factor_y, cleared, crossings)
+
+
+def strokes_across_lines(labels: np.ndarray, lines: list[tuple[int, int, int]]) -> frozenset[tuple[int, int]]:
+    """Pairs of component labels that a cleared line cut apart: ink just before and just after its band, in the
+    same column (or row) give or take one, is a stroke crossing the line.
+
+    Why: clearing a ruled line's rows slices a digit written over ruled paper into pieces one line-spacing tall,
+    and the digit's pieces may then reach further than ``digit_group`` looks from the largest (an 8 over three
+    lines lost its top loop and read 0, a 0 lost its top and read 6)."""
+    pairs = set()
+    for axis, start, end in lines:
+        view = labels if axis == 0 else labels.T
+        if start < 1 or end >= view.shape[0]:
+            continue
+        before, after = view[start - 1], view[end]
+        for above, below in ((before, after), (before[1:], after[:-1]), (before[:-1], after[1:])):
+            crossing = (above > 0) & (below > 0) & (above != below)
+            pairs.update(zip(above[crossing].tolist(), below[crossing].tolist()))
+    return frozenset(pairs)
 
 
 def _components(mask: np.ndarray, bridge: int) -> tuple[np.ndarray, list[Component]]:
@@ -580,6 +605,14 @@ def _components(mask: np.ndarray, bridge: int) -> tuple[np.ndarray, list[Compone
         mask = square_filter(mask, bridge, np.maximum)
     runs = ink_runs(mask)
     return label_image(runs, mask.shape), components_from_runs(runs)
+
+
+def is_line_piece(part: Component, stroke: float) -> bool:
+    """On ruled paper: a mark thinner than the pen (``THIN_LINE_SHARE`` of its stroke) and ``LINE_ASPECT`` times
+    longer than thick is what noise or the digit left of a line that the line rule did not find, not a piece of
+    the digit (a dash beside a 5 within its reach was taken for its bar and read 3)."""
+    thick, long = sorted((part.box.height, part.box.width))
+    return thick < THIN_LINE_SHARE * stroke and long >= LINE_ASPECT * thick
 
 
 def is_line(part: Component, shape: tuple[int, int]) -> bool:
@@ -596,18 +629,40 @@ def digit_likeness(part: Component) -> float:
     return part.area * min(1.0, UPRIGHT_RATIO * part.box.height / part.box.width)
 
 
-def digit_group(parts: list[Component]) -> list[Component]:
-    """The components of the one digit: the largest, and those near it (broken strokes, a detached bar)."""
-    main = max(parts, key=digit_likeness)
-    size = max(main.box.width, main.box.height)
+def joined_units(parts: list[Component], crossings: frozenset[tuple[int, int]]) -> list[list[Component]]:
+    """The parts gathered into units: parts joined by a stroke across a cleared line (``crossings``) are one."""
+    unit_of = {part.label: part.label for part in parts}
+
+    def root(label: int) -> int:
+        while unit_of[label] != label:
+            label = unit_of[label]
+        return label
+
+    for first, second in crossings:
+        if first in unit_of and second in unit_of:
+            unit_of[root(first)] = root(second)
+    units: dict[int, list[Component]] = {}
+    for part in parts:
+        units.setdefault(root(part.label), []).append(part)
+    return list(units.values())
+
+
+def digit_group(parts: list[Component], crossings: frozenset[tuple[int, int]] = frozenset()) -> list[Component]:
+    """The components of the one digit: the largest, and those near it (broken strokes, a detached bar).
+
+    Pieces of one stroke cut by a ruled line (``crossings``) count as one, whose size sets how far to look."""
+    units = [(union_box(unit), unit) for unit in joined_units(parts, crossings)]
+    main, _ = max(units, key=lambda unit: digit_likeness(Component(0, sum(p.area for p in unit[1]), unit[0])))
+    size = max(main.width, main.height)
     reach_x, reach_y = PIECE_REACH_X * size, PIECE_REACH_Y * size
     return [
         part
-        for part in parts
-        if part.box.left <= main.box.right + reach_x
-        and part.box.right >= main.box.left - reach_x
-        and part.box.top <= main.box.bottom + reach_y
-        and part.box.bottom >= main.box.top - reach_y
+        for box, unit in units
+        if box.left <= main.right + reach_x
+        and box.right >= main.left - reach_x
+        and box.top <= main.bottom + reach_y
+        and box.bottom >= main.top - reach_y
+        for part in unit
     ]
 
 
@@ -778,4 +833,4 @@ def preprocess_digit(gray: np.ndarray) -> np.ndarray:
     stroke_cut, smooth_crop = is_stroke_cut(gray), is_smooth_crop(gray)
     gray, upscaled = upscale_small(gray, SMOOTH_UPSCALE_BELOW)
     analysis = analyse(gray, WORK_SIDE, upscaled=upscaled, stroke_cut=stroke_cut, smooth_crop=smooth_crop)
-    return to_mnist_frame(ink_crop(gray, analysis, digit_group(analysis.components)))
+    return to_mnist_frame(ink_crop(gray, analysis, digit_group(analysis.components, analysis.crossings)))
