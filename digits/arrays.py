@@ -167,22 +167,29 @@ def ink_runs(mask: np.ndarray) -> Runs:
     pairs = np.maximum(last - first, 0)
     below = np.repeat(np.arange(count), pairs)
     above = np.repeat(first, pairs) + (np.arange(pairs.sum()) - np.repeat(np.cumsum(pairs) - pairs, pairs))
+    parent = graph_roots(count, below, above)
+    # Each component's root is its first run, so numbering the roots in order numbers the components in the
+    # order of their first runs (row by row), as sorting the roots would, without the sort.
+    roots = np.cumsum(parent == np.arange(count))
+    return Runs(rows, starts, ends, roots[parent], int(roots[-1]))
+
+
+def graph_roots(count: int, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """For nodes 0..count-1 joined by the edges (first[i], second[i]): each node's root, the smallest node of its
+    connected component. Each edge's two ends are hooked to the smaller root, then pointers jump to their roots,
+    until nothing changes: vectorised, with no Python loop per node or edge."""
     parent = np.arange(count)
     while True:
-        low = np.minimum(parent[below], parent[above])
-        np.minimum.at(parent, parent[below], low)
-        np.minimum.at(parent, parent[above], low)
+        low = np.minimum(parent[first], parent[second])
+        np.minimum.at(parent, parent[first], low)
+        np.minimum.at(parent, parent[second], low)
         while True:
             jumped = parent[parent]
             if np.array_equal(jumped, parent):
                 break
             parent = jumped
-        if np.array_equal(parent[below], parent[above]):
-            break
-    # Each component's root is its first run, so numbering the roots in order numbers the components in the
-    # order of their first runs (row by row), as sorting the roots would, without the sort.
-    roots = np.cumsum(parent == np.arange(count))
-    return Runs(rows, starts, ends, roots[parent], int(roots[-1]))
+        if np.array_equal(parent[first], parent[second]):
+            return parent
 
 
 def label_components(mask: np.ndarray) -> tuple[np.ndarray, int]:

@@ -40,6 +40,7 @@ from digits.arrays import (
     cell_percentile,
     components_from_runs,
     count_components,
+    graph_roots,
     ink_runs,
     label_components,
     label_image,
@@ -631,20 +632,12 @@ def digit_likeness(part: Component) -> float:
 
 def joined_units(parts: list[Component], crossings: frozenset[tuple[int, int]]) -> list[list[Component]]:
     """The parts gathered into units: parts joined by a stroke across a cleared line (``crossings``) are one."""
-    unit_of = {part.label: part.label for part in parts}
-
-    def root(label: int) -> int:
-        while unit_of[label] != label:
-            unit_of[label] = unit_of[unit_of[label]]  # path halving: finding stays cheap however many parts
-            label = unit_of[label]
-        return label
-
-    for first, second in crossings:
-        if first in unit_of and second in unit_of:
-            unit_of[root(first)] = root(second)
+    index = {part.label: position for position, part in enumerate(parts)}
+    edges = np.array([(index[a], index[b]) for a, b in crossings if a in index and b in index], np.int64)
+    edges = edges.reshape(-1, 2)
     units: dict[int, list[Component]] = {}
-    for part in parts:
-        units.setdefault(root(part.label), []).append(part)
+    for part, root in zip(parts, graph_roots(len(parts), edges[:, 0], edges[:, 1]).tolist()):
+        units.setdefault(root, []).append(part)
     return list(units.values())
 
 
@@ -652,17 +645,20 @@ def digit_group(parts: list[Component], crossings: frozenset[tuple[int, int]] = 
     """The components of the one digit: the largest, and those near it (broken strokes, a detached bar).
 
     Pieces of one stroke cut by a ruled line (``crossings``) count as one, whose size sets how far to look."""
-    units = [(union_box(unit), unit) for unit in joined_units(parts, crossings)]
-    main, _ = max(units, key=lambda unit: digit_likeness(Component(0, sum(p.area for p in unit[1]), unit[0])))
+    units = [
+        (Component(unit[0].label, sum(p.area for p in unit), union_box(unit)), unit)
+        for unit in joined_units(parts, crossings)
+    ]
+    main = max((whole for whole, _ in units), key=digit_likeness).box
     size = max(main.width, main.height)
     reach_x, reach_y = PIECE_REACH_X * size, PIECE_REACH_Y * size
     return [
         part
-        for box, unit in units
-        if box.left <= main.right + reach_x
-        and box.right >= main.left - reach_x
-        and box.top <= main.bottom + reach_y
-        and box.bottom >= main.top - reach_y
+        for whole, unit in units
+        if whole.box.left <= main.right + reach_x
+        and whole.box.right >= main.left - reach_x
+        and whole.box.top <= main.bottom + reach_y
+        and whole.box.bottom >= main.top - reach_y
         for part in unit
     ]
 
