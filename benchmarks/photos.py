@@ -83,7 +83,12 @@ def main() -> int:
         help="mark an answer unsure under this confidence (default: the model's own threshold, as the CLI)",
     )
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="photo-bench-") as scratch:
+        return measure(args, Path(scratch))
 
+
+def measure(args: argparse.Namespace, scratch: Path) -> int:
+    """Write the photos one at a time into ``scratch``, read each as the CLI does, and print the tables."""
     testing = mnist_folders(DATA_DIR)[1]
     if not testing.is_dir():
         print("error: the MNIST folders are missing; run: python CNN_model.py --prepare-data-only", file=sys.stderr)
@@ -93,7 +98,6 @@ def main() -> int:
     threshold = min_confidence_or_default(args.min_confidence, predictor.path)
     answers = {"single digits": [], "numbers": []}  # (right, confidence) as the CLI gives them; 0: not read
     rng = np.random.default_rng(args.seed)
-    scratch = Path(tempfile.mkdtemp(prefix="photo-bench-"))
 
     def photograph(indices, canvas=None):
         """A photo of ``indices`` digits, read as the CLI reads it (``decode_side``)."""

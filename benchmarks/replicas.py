@@ -117,6 +117,7 @@ def main() -> int:
     ports = [free_port() for _ in range(3)]
     names = [f"digits-replica-{port}" for port in ports]
     proxy = None
+    scratch = Path(tempfile.mkdtemp(prefix="replicas-"))
     try:
         for name, port in zip(names, ports):
             docker(
@@ -136,7 +137,7 @@ def main() -> int:
             wait_healthy(f"http://127.0.0.1:{port}")
         front = free_port()
         servers = "\n".join(f"    server r{i} 127.0.0.1:{port} check" for i, port in enumerate(ports))
-        config = Path(tempfile.mkdtemp()) / "haproxy.cfg"
+        config = scratch / "haproxy.cfg"
         config.write_text(HAPROXY_CONFIG.format(front=front, servers=servers))
         proxy = subprocess.Popen(["haproxy", "-f", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         wait_healthy(f"http://127.0.0.1:{front}")
@@ -157,6 +158,7 @@ def main() -> int:
             proxy.wait(timeout=10)
         for name in names:
             docker("rm", "-f", name, check=False)
+        shutil.rmtree(scratch, ignore_errors=True)
     outcome = result["outcome"]
     total = sum(outcome.values())
     failed = total - outcome[200]

@@ -32,14 +32,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def wrk_load(url: str, body_file: Path, clients: int, seconds: int) -> tuple[float, float, float, int]:
     """Requests/s, p50 and p99 latency (ms) and non-2xx answers, measured by wrk."""
-    script = Path(tempfile.mkdtemp()) / "post.lua"
-    script.write_text(
-        'wrk.method = "POST"\n'
-        f'local f = io.open("{body_file}", "rb")\nwrk.body = f:read("*a")\nf:close()\n'
-        'wrk.headers["Content-Type"] = "image/jpeg"\n'
-    )
-    command = ["wrk", f"-t{min(2, clients)}", f"-c{clients}", f"-d{seconds}s", "--latency", "-s", str(script), url]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    with tempfile.TemporaryDirectory(prefix="wrk-") as scratch:
+        script = Path(scratch) / "post.lua"
+        script.write_text(
+            'wrk.method = "POST"\n'
+            f'local f = io.open("{body_file}", "rb")\nwrk.body = f:read("*a")\nf:close()\n'
+            'wrk.headers["Content-Type"] = "image/jpeg"\n'
+        )
+        command = ["wrk", f"-t{min(2, clients)}", f"-c{clients}", f"-d{seconds}s", "--latency", "-s", str(script), url]
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
     def milliseconds(label: str) -> float:
         value = re.search(rf"^\s*{label}\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
