@@ -400,9 +400,7 @@ def as_drawing_page(drawing: np.ndarray, canvas: int = 280) -> np.ndarray:
 def as_stretched_crop(drawing: np.ndarray, side: int = 16) -> np.ndarray:
     """A drawing (dark on white) cut to its ink box and stretched to fill a ``side`` square, light on black, as
     some segmenters and classic collections (Semeion, mfeat) deliver digits: a 1 becomes as wide as a 4."""
-    ink = 255 - drawing
-    rows, cols = np.flatnonzero(ink.max(axis=1) > 60), np.flatnonzero(ink.max(axis=0) > 60)
-    box = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    box = ink_box(255 - drawing, level=61)
     return np.asarray(Image.fromarray(box).resize((side, side), Image.Resampling.BILINEAR), np.uint8)
 
 
