@@ -50,6 +50,7 @@ import time
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -392,6 +393,93 @@ def as_number_scan(crops: list[np.ndarray], rng: np.random.Generator) -> np.ndar
     return np.clip(gray, 0, 255).astype(np.uint8)
 
 
+FIELD_STYLES = ("joined boxes", "separate boxes", "comb")
+"""How a form prints the cells of a field: boxes sharing their walls, boxes apart, or a comb (a baseline with
+teeth between the cells)."""
+
+
+@dataclass(frozen=True)
+class FormLayout:
+    """A form's printed cells, drawn around digits of ``height`` px by ``as_form_cell`` and ``as_number_field``."""
+
+    height: int
+    cell_width: int
+    cell_height: int
+    line: int  # the printed lines' thickness, px
+    gap: int  # between the cells of a field (0: they share their walls)
+    style: str
+
+    @staticmethod
+    def random(rng: np.random.Generator, style: str) -> FormLayout:
+        height = int(rng.integers(40, 97))
+        gap = 0 if style == "joined boxes" else round(height * rng.uniform(0.1, 0.35))
+        return FormLayout(
+            height,
+            round(height * rng.uniform(0.95, 1.3)),
+            round(height * rng.uniform(1.2, 1.45)),
+            int(rng.integers(1, 4)),
+            gap,
+            style,
+        )
+
+
+def _form_page(crops: list[np.ndarray], layout: FormLayout, margin: int, rng: np.random.Generator) -> np.ndarray:
+    """Digits (light on dark crops) written in a row of printed cells, each inside its cell without touching it,
+    on white paper with ``margin`` px around the cells: printed lines in grey (60-170), the pen darker (10-70)."""
+    glyphs = []
+    for crop in crops:
+        box = ink_box(crop)
+        digit_height = max(2, round(layout.height * rng.uniform(0.85, 1.0)))
+        width = max(2, round(box.shape[1] * digit_height / box.shape[0]))
+        if width > layout.cell_width - 2 * layout.line - 4:  # a wide digit shrinks to fit its cell
+            digit_height = max(2, round(digit_height * (layout.cell_width - 2 * layout.line - 4) / width))
+            width = layout.cell_width - 2 * layout.line - 4
+        glyph = Image.fromarray(box).resize((width, digit_height), Image.Resampling.BICUBIC)
+        glyphs.append(np.clip(np.asarray(glyph, np.float32) / 255.0, 0, 1))
+    line, cell_w, cell_h = layout.line, layout.cell_width, layout.cell_height
+    width = len(crops) * cell_w + (len(crops) - 1) * layout.gap + line
+    printed = np.zeros((cell_h + line + 2 * margin, width + 2 * margin), np.float32)
+    pen = np.zeros_like(printed)
+    top = margin
+    for index, glyph in enumerate(glyphs):
+        left = margin + index * (cell_w + layout.gap)
+        bottom = top + cell_h
+        teeth = top if layout.style != "comb" else bottom - cell_h // 4
+        printed[bottom : bottom + line, left : left + cell_w + line] = 1
+        printed[teeth : bottom + line, left : left + line] = 1
+        printed[teeth : bottom + line, left + cell_w : left + cell_w + line] = 1
+        if layout.style != "comb":
+            printed[top : top + line, left : left + cell_w + line] = 1
+        room_y = cell_h - line - glyph.shape[0] - 2
+        room_x = cell_w - line - glyph.shape[1] - 2
+        y = top + line + 1 + int(rng.integers(max(1, room_y // 4), max(2, 3 * room_y // 4 + 1)))
+        x = left + line + 1 + int(rng.integers(max(1, room_x // 4), max(2, 3 * room_x // 4 + 1)))
+        pen[y : y + glyph.shape[0], x : x + glyph.shape[1]] = glyph
+    paper, ink_of_print, ink_of_pen = rng.uniform(215, 250), rng.uniform(60, 170), rng.uniform(10, 70)
+    gray = paper - (paper - ink_of_print) * printed
+    gray = gray - (gray - ink_of_pen) * pen + rng.normal(0, 3, printed.shape)
+    return np.clip(gray, 0, 255).astype(np.uint8)
+
+
+def as_form_cell(crop: np.ndarray, rng: np.random.Generator, along_the_box: bool | None = None) -> np.ndarray:
+    """A tight light-on-dark crop written in a form's printed box (digit 40-96 px, the box a little larger, its
+    lines 1-3 px of grey print) and cut out as a user cuts one cell from a scanned form: ``along_the_box``'s lines
+    (0-2 px outside them) or with a margin of 20-50% of the digit's height around it; unless told, half and half."""
+    layout = FormLayout.random(rng, "separate boxes")
+    if along_the_box is None:
+        along_the_box = bool(rng.random() < 0.5)
+    margin = int(rng.integers(0, 3)) if along_the_box else round(layout.height * rng.uniform(0.2, 0.5))
+    return _form_page([crop], layout, margin, rng)
+
+
+def as_number_field(crops: list[np.ndarray], rng: np.random.Generator, style: str | None = None) -> np.ndarray:
+    """Light-on-dark digit crops written one per cell in a form's printed field (``style``, one of
+    ``FIELD_STYLES``; unless told, one at random) on a scanned page with a margin, as a form asks for a postal code
+    or an account number."""
+    layout = FormLayout.random(rng, style or str(rng.choice(FIELD_STYLES)))
+    return _form_page(crops, layout, round(layout.height * rng.uniform(0.3, 1.0)), rng)
+
+
 def as_drawing_page(drawing: np.ndarray, canvas: int = 280) -> np.ndarray:
     """A small drawing as the drawing page sends it: the same picture scaled smoothly to its ``canvas`` square."""
     return np.asarray(Image.fromarray(drawing).resize((canvas, canvas), Image.Resampling.BICUBIC), np.uint8)
@@ -457,16 +545,18 @@ class NumberAnswer:
     confidence: float  # its least sure digit's; 0 when nothing was read
 
 
-def read_numbers(predictor, crops: np.ndarray, labels: np.ndarray, count: int, rng) -> list[NumberAnswer]:
-    """Write ``count`` numbers of 3-10 digits drawn at random from ``crops`` (light on dark) as scans
-    (``as_number_scan``) and read each as ``CNN_usage.py --number`` does (``read_number_gray``)."""
+def read_numbers(predictor, crops: np.ndarray, labels: np.ndarray, count: int, rng, write=None) -> list[NumberAnswer]:
+    """Write ``count`` numbers of 3-10 digits drawn at random from ``crops`` (light on dark) with ``write``
+    (``as_number_scan`` unless told: as scans) and read each as ``CNN_usage.py --number`` does
+    (``read_number_gray``)."""
+    write = write or as_number_scan
     low, high = NUMBER_LENGTHS[0][0], NUMBER_LENGTHS[-1][1]
     answers = []
     for _ in range(count):
         picks = rng.choice(len(labels), int(rng.integers(low, high + 1)))
         truth = "".join(str(labels[i]) for i in picks)
         try:
-            result = read_number_gray(predictor, as_number_scan([crops[i] for i in picks], rng), Path("-"))
+            result = read_number_gray(predictor, write([crops[i] for i in picks], rng), Path("-"))
             text, confidence = result.text, min((digit.confidence for digit in result.digits), default=0.0)
         except DigitsError:  # more digit-sized marks than a number may have: not read
             text, confidence = "", 0.0
@@ -531,8 +621,13 @@ def main() -> int:
             crops = 255 - data if collection.kind == "drawing" else data
             numbers_rng = np.random.default_rng([args.seed, position])
             answers = read_numbers(predictor, crops, labels, args.numbers, numbers_rng)
-            number_rows.append(numbers_row(collection.name, answers, threshold))
+            number_rows.append(numbers_row(f"{collection.name} | scan", answers, threshold))
             print(f"  {collection.name}, numbers: {number_rows[-1]}", file=sys.stderr)
+            fields_rng = np.random.default_rng([args.seed, position, 1])
+            answers = read_numbers(predictor, crops, labels, args.numbers, fields_rng, as_number_field)
+            number_rows.append(numbers_row(f"{collection.name} | in a form's printed field", answers, threshold))
+            print(f"  {collection.name}, numbers in fields: {number_rows[-1]}", file=sys.stderr)
+        cells_rng = np.random.default_rng([args.seed, position, 2])  # the rows before it draw as they did without it
         if args.limit:
             keep = rng.choice(len(labels), min(args.limit, len(labels)), replace=False)
             data, labels = data[keep], labels[keep]
@@ -553,6 +648,7 @@ def main() -> int:
                 f"tight crop as it comes ({data.shape[2]}x{data.shape[1]}, light on black)": lambda c: c,
                 "scan (dark on white, upscaled, margin)": lambda c: as_scan(c, rng),
                 "photo (synthetic paper, light, pen, noise)": lambda c: as_photo(c, rng),
+                "form cell (in a printed box, cut along it or with a margin)": partial(as_form_cell, rng=cells_rng),
             }
         for rendering, render in renderings.items():
             started = time.perf_counter()
@@ -577,12 +673,12 @@ def main() -> int:
     if number_rows:
         groups = " | ".join(f"{low}-{high} digits" for low, high in NUMBER_LENGTHS)
         print(
-            f"\nNumbers of {NUMBER_LENGTHS[0][0]}-{NUMBER_LENGTHS[-1][1]} digits written with each collection's digits as a scan, read as --number does\n"
+            f"\nNumbers of {NUMBER_LENGTHS[0][0]}-{NUMBER_LENGTHS[-1][1]} digits written with each collection's digits, "
+            "side by side as a scan and one per cell of a form's printed field, read as --number does\n"
         )
-        print(
-            f"| collection | numbers | {groups} | read exactly | digits all found | each digit right, where all found "
-            "| wrong, not marked unsure |\n|---|---|" + "---|" * (len(NUMBER_LENGTHS) + 4)
-        )
+        header = f"| collection | written | numbers | {groups} | read exactly | digits all found "
+        header += "| each digit right, where all found | wrong, not marked unsure |"
+        print(header + "\n" + "|---" * header.count(" | ") + "|---|")
         print("\n".join(number_rows))
     return 0
 

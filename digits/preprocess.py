@@ -113,6 +113,15 @@ FAINT_LINE_SPAN = 0.25
 pieces lying wholly inside such a band are dropped, never the part of a digit that crosses it."""
 LINE_THICKNESS = 0.05
 """A ruled line is at most this share of the image's height thick (a digit's bar in a tight crop is thicker)."""
+FRAME_SIDE_COVER = 0.85
+"""A printed box's (a form cell's) sides are inked over this share of its width and height, all four of them: a
+digit's bar or stem may be as long as the digit, but no digit has straight sides all round."""
+FRAME_LINE_THICKNESS = 0.08
+"""...each side at most this share of the box's height (or width) thick, and at least 2 work pixels."""
+FRAME_INSIDE_INK = 0.01
+"""...and has ink inside its walls on at least this share of the space they enclose (a square 0 is hollow)."""
+FRAME_MIN_SIDE = 8
+"""Work pixels: a smaller mark is no box a digit could be written in."""
 PAPER_PERCENTILE = 30
 """The paper's level in a grid cell: this percentile of the cell (ink is the brighter minority)."""
 INK_THRESHOLD = 0.3
@@ -304,9 +313,43 @@ def border_plane_fit(height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
     return ring, projector
 
 
+def inside_printed_box(work: np.ndarray) -> np.ndarray | None:
+    """The inside of the printed box an image was cropped to (a form's cell cut along its lines), or None when its
+    border is not such a box's sides.
+
+    Why: the border is taken for paper when telling ink from paper; a cell cut along its box has the box's lines
+    there instead, as dark as ink, and the paper inside read as light ink (USPS's digits in such cells: 19 of 300
+    answered "no digit found"). The box's lines are the marks departing from the image's median level (its paper)
+    by ``MIN_CONTRAST`` either way."""
+    height, width = work.shape
+    paper = median_of(work.ravel())
+    reach = max(1, min(height, width) // 20) + 2
+    for marks in (work < paper - MIN_CONTRAST, work > paper + MIN_CONTRAST):
+        if marks[-reach:].mean(axis=1).max() < FRAME_SIDE_COVER / 2:
+            continue  # no side along the bottom edge (the usual case, checked first as it is cheap)
+        bands = frame_bands(marks)
+        rows = [band for band in bands if band[0] == 0]
+        columns = [band for band in bands if band[0] == 1]
+        if not rows or not columns:
+            continue
+        bottom = max(rows, key=lambda band: band[2])
+        left, right = min(columns, key=lambda band: band[1]), max(columns, key=lambda band: band[2])
+        if bottom[2] < height - reach or left[1] > reach or right[2] < width - reach:
+            continue
+        top = min(band[2] + 1 for band in rows) if min(band[1] for band in rows) <= reach else 0
+        inside = work[top : bottom[1] - 1, left[2] + 1 : right[1] - 1]
+        if min(inside.shape) >= FRAME_MIN_SIDE:
+            return inside
+    return None
+
+
 def ink_is_dark(work: np.ndarray) -> bool:
     """Is the ink darker than the paper? The image's border is mostly paper: fit a plane (the lighting
-    gradient) to the border, and see whether the strongest departure from it inside is downwards or upwards."""
+    gradient) to the border, and see whether the strongest departure from it inside is downwards or upwards.
+    An image cropped to a printed box is judged inside the box (``inside_printed_box``)."""
+    inside = inside_printed_box(work)
+    if inside is not None:
+        work = inside
     height, width = work.shape
     ring, projector = border_plane_fit(height, width)
     coefficients = projector @ work[ring]
@@ -401,6 +444,74 @@ def _edge_to_edge_bands(view: np.ndarray, span: float) -> tuple[list[tuple[int, 
     spanning = (coverage >= span) & (first <= LINE_EDGE * width) & (last >= (1 - LINE_EDGE) * width - 1)
     max_band = max(2, int(LINE_THICKNESS * height))
     return [(start, end) for start, end in true_runs(spanning) if end - start <= max_band], coverage
+
+
+def frame_bands(
+    mask: np.ndarray, components: tuple[np.ndarray, list[Component]] | None = None
+) -> list[tuple[int, int, int]]:
+    """Printed boxes around handwriting: a form's cell, a field of cells or a comb for a number, as the
+    (axis, start, end) bands of their sides and of the walls between cells.
+
+    A mark is a box when thin rows inked over ``FRAME_SIDE_COVER`` of its width lie at its bottom (and maybe its
+    top), thin columns inked over that share of its height at its left and right, and there is ink inside them;
+    every such row and column inside it is a wall. Why: a box is longer than a digit's strokes but need not reach
+    the image's edges as a ruled line does, so the line rule kept it and the box was read as the digit (a cell
+    cropped with a margin: half of USPS's digits read wrong); a digit written touching its box is one mark with
+    it, and the box's bands cut it free. A hollow mark (a 0 drawn square) has nothing inside and is no box.
+    ``components``: the mask's ``_components(mask, 1)``, when already at hand."""
+    labels, parts = components or _components(mask, 1)
+    bands = []
+    for part in parts:
+        box = part.box
+        if min(box.height, box.width) < FRAME_MIN_SIDE:
+            continue
+        own = labels[box.top : box.bottom, box.left : box.right] == part.label
+        rows, columns = _frame_walls(own), _frame_walls(own.T)
+        if not (_at_far_end(rows, box.height) and _at_far_end(columns, box.width) and _at_near_end(columns, box.width)):
+            continue
+        # A comb (no top side) holds its digit above its bottom, reaching higher than its teeth.
+        top = box.top if _at_near_end(rows, box.height) else 0
+        area = mask[box.top : box.bottom, box.left : box.right]
+        if not (_stands_apart(area, rows) and _stands_apart(area.T, columns)):
+            continue
+        walls = [(0, box.top - top + start, box.top - top + end) for start, end in rows]
+        walls += [(1, start, end) for start, end in columns]
+        inside = clear_bands(mask[top : box.bottom, box.left : box.right], walls)
+        if inside.sum() >= max(MIN_INK_PIXELS, FRAME_INSIDE_INK * inside.size):
+            bands += [(0, box.top + start, box.top + end) for start, end in rows]
+            bands += [(1, box.left + start, box.left + end) for start, end in columns]
+    return bands
+
+
+def _frame_walls(view: np.ndarray) -> list[tuple[int, int]]:
+    """Thin runs of rows of a mark inked over ``FRAME_SIDE_COVER`` of its width (each row taken with its two
+    neighbours, so a box scanned a little askew still counts)."""
+    near = view.copy()
+    near[1:] |= view[:-1]
+    near[:-1] |= view[1:]
+    thickest = _wall_reach(view.shape[0]) + 1
+    return [(start, end) for start, end in true_runs(near.mean(axis=1) >= FRAME_SIDE_COVER) if end - start <= thickest]
+
+
+def _stands_apart(area: np.ndarray, walls: list[tuple[int, int]]) -> bool:
+    """Whether the rows just inside a box's outer walls (of ``area``, all the ink in its box) are mostly paper, as
+    beside a printed line; a digit filling a tight crop (a bold 0) is inked on across the rows beside its edge."""
+    height = area.shape[0]
+    beside = [walls[0][1]] if _at_near_end(walls, height) else []
+    beside += [walls[-1][0] - 1] if _at_far_end(walls, height) else []
+    return all(0 <= row < height and area[row].mean() < FRAME_SIDE_COVER / 2 for row in beside)
+
+
+def _wall_reach(side: int) -> int:
+    return max(2, round(FRAME_LINE_THICKNESS * side)) + 1
+
+
+def _at_near_end(walls: list[tuple[int, int]], side: int) -> bool:
+    return bool(walls) and walls[0][0] <= _wall_reach(side)
+
+
+def _at_far_end(walls: list[tuple[int, int]], side: int) -> bool:
+    return bool(walls) and walls[-1][1] >= side - _wall_reach(side)
 
 
 def thin_bands(bands: list[tuple[int, int, int]], stroke: float) -> list[tuple[int, int, int]]:
@@ -547,16 +658,21 @@ def analyse(
     if peak - floor < MIN_CONTRAST:
         raise NoDigitFound("nothing stands out from the background")
     ink_mask = corrected > floor + INK_THRESHOLD * (peak - floor)
-    if tiny_crop:
+    whole = _components(ink_mask, 1)
+    frames = frame_bands(ink_mask, whole)
+    unframed = clear_bands(ink_mask, frames)
+    stroke = stroke_width(unframed)
+    if tiny_crop or frames:
         # A crop this small holds one digit filling its frame: a band inked edge to edge is the digit's own
         # stroke (a 0's top, a 7's bar), not a ruled line, and cutting it out broke digits apart (mfeat's crops:
-        # 87.9% read right with such bands cut, 89.8% without; optdigits' 97.97% -> 98.02%).
-        bands, cleared = [], []
+        # 87.9% read right with such bands cut, 89.8% without; optdigits' 97.97% -> 98.02%). So is a band across
+        # a printed box, whose own lines are the ones to clear (a cell cut along its box lost a 2's base).
+        bands, cleared = [], frames
     else:
-        stroke = stroke_width(ink_mask)
-        bands = [band for band in faint_line_bands(ink_mask) if band[2] - band[1] <= LINE_BAND_STROKES * stroke]
-        cleared = list(dict.fromkeys(line_bands(ink_mask) + thin_bands(bands, stroke)))  # a line may be in both
-    labels, parts = _components(clear_bands(ink_mask, cleared), bridge)
+        bands = [band for band in faint_line_bands(unframed) if band[2] - band[1] <= LINE_BAND_STROKES * stroke]
+        # a line may be in more than one list
+        cleared = list(dict.fromkeys(frames + line_bands(unframed) + thin_bands(bands, stroke)))
+    labels, parts = whole if bridge == 1 and not cleared else _components(clear_bands(ink_mask, cleared), bridge)
     parts = [
         part
         for part in parts
@@ -569,8 +685,8 @@ def analyse(
     if not parts or max(part.area for part in parts) < min_ink:
         # Nothing but line-like ink (and specks): it is the digit itself (a "1" filling the frame, or cut to a
         # 20x4 crop, whose stroke the line rule took in pieces), not ruled paper.
-        labels, parts = _components(ink_mask, bridge)
-        cleared = []
+        labels, parts = _components(unframed, bridge)
+        cleared = frames
     if not parts:
         raise NoDigitFound("no ink")
     largest = max(part.area for part in parts)

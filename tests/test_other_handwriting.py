@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from benchmarks.real_handwriting import FIELD_STYLES, as_form_cell, as_number_field
 from digits.arrays import label_components, stroke_anisotropy, stroke_width
 from digits.predict import (
     default_min_confidence,
@@ -19,7 +20,7 @@ from digits.predict import (
     predict_gray,
     read_number_gray,
 )
-from digits.preprocess import NoDigitFound, is_mnist_style, narrowed_weight, preprocess_digit
+from digits.preprocess import NoDigitFound, frame_bands, is_mnist_style, narrowed_weight, preprocess_digit
 from tests.conftest import ROOT, run_script
 from tests.synthetic import PhotoSettings, photo_of_digits, tight_glyph
 
@@ -396,3 +397,43 @@ def test_cli_reads_a_tight_crop_instead_of_no_digit(tmp_path):
     result = run_script("CNN_usage.py", str(tmp_path / "crop.png"))
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"{tmp_path / 'crop.png'}: 4 ")
+
+
+# ---- digits written in a form's printed boxes ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("along_the_box", [True, False], ids=["cut along the box", "cut with a margin"])
+def test_a_digit_cut_from_a_form_with_its_printed_box_is_read(predictor, along_the_box):
+    # Each real MNIST sample written in a form's printed box (grey lines 1-3 px), cut out as one cell. Before the
+    # box was told from the digit, the box cut with a margin was read as the digit (mostly 0), and a cell cut
+    # along its lines had them in its border, so the paper inside was taken for light ink: "no digit found".
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        read_as = [read(predictor, as_form_cell(sample(digit), rng, along_the_box)) for digit in range(10)]
+        assert read_as == list(range(10)), f"seed {seed}"
+
+
+@pytest.mark.parametrize("style", FIELD_STYLES)
+def test_a_number_written_in_a_forms_printed_field_is_read_exactly(predictor, style):
+    # A postal code and an account number in a field of printed boxes (sharing their walls or apart) or on a
+    # comb: the walls between cells are not read as 1s, nor the boxes as 0s.
+    for seed, number in enumerate(["40961", "7253038"]):
+        crops = [sample(int(digit)) for digit in number]
+        gray = as_number_field(crops, np.random.default_rng(seed), style)
+        assert read_number_gray(predictor, gray, Path("field.png")).text == number
+
+
+def test_printed_boxes_are_found_by_their_sides_and_walls_and_a_square_zero_is_not_one(predictor):
+    field = np.zeros((40, 101), bool)
+    field[[0, 39]] = True
+    field[:, [0, 25, 50, 75, 100]] = True
+    field[10:30, 10:13] = True  # a digit's stroke in the first cell
+    bands = frame_bands(field)
+    assert sorted(bands) == [(0, 0, 2), (0, 38, 40), (1, 0, 2), (1, 24, 27), (1, 49, 52), (1, 74, 77), (1, 99, 101)]
+    square_zero = np.zeros((40, 30), bool)  # drawn square, nothing inside: the digit itself
+    square_zero[[0, 1, 38, 39]] = True
+    square_zero[:, [0, 1, 28, 29]] = True
+    assert frame_bands(square_zero) == []
+    image = Image.new("L", (160, 160), 240)
+    ImageDraw.Draw(image).rectangle((45, 30, 115, 130), outline=20, width=6)
+    assert read(predictor, np.asarray(image)) == 0
