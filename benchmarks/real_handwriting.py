@@ -398,6 +398,12 @@ FIELD_STYLES = ("joined boxes", "separate boxes", "comb")
 teeth between the cells)."""
 
 
+SPILL_SHARE = 0.25
+"""The share of a form's digits written across the bottom of their cell, as people write past a box..."""
+SPILL_BELOW = 0.25
+"""...by up to this share of the digit's height."""
+
+
 @dataclass(frozen=True)
 class FormLayout:
     """A form's printed cells, drawn around digits of ``height`` px by ``as_form_cell`` and ``as_number_field``."""
@@ -424,8 +430,10 @@ class FormLayout:
 
 
 def _form_page(crops: list[np.ndarray], layout: FormLayout, margin: int, rng: np.random.Generator) -> np.ndarray:
-    """Digits (light on dark crops) written in a row of printed cells, each inside its cell without touching it,
-    on white paper with ``margin`` px around the cells: printed lines in grey (60-170), the pen darker (10-70)."""
+    """Digits (light on dark crops) written in a row of printed cells, each inside its cell without touching it or,
+    one in four (``SPILL_SHARE``), across its bottom, on white paper with ``margin`` px around the cells and the
+    digits (a digit written across the bottom is kept whole): printed lines in grey (60-170), the pen darker
+    (10-70)."""
     glyphs = []
     for crop in crops:
         box = ink_box(crop)
@@ -437,23 +445,29 @@ def _form_page(crops: list[np.ndarray], layout: FormLayout, margin: int, rng: np
         glyph = Image.fromarray(box).resize((width, digit_height), Image.Resampling.BICUBIC)
         glyphs.append(np.clip(np.asarray(glyph, np.float32) / 255.0, 0, 1))
     line, cell_w, cell_h = layout.line, layout.cell_width, layout.cell_height
-    width = len(crops) * cell_w + (len(crops) - 1) * layout.gap + line
-    printed = np.zeros((cell_h + line + 2 * margin, width + 2 * margin), np.float32)
-    pen = np.zeros_like(printed)
-    top = margin
+    top, bottom = margin, margin + cell_h
+    places = []
     for index, glyph in enumerate(glyphs):
         left = margin + index * (cell_w + layout.gap)
-        bottom = top + cell_h
+        room_y = cell_h - line - glyph.shape[0] - 2
+        room_x = cell_w - line - glyph.shape[1] - 2
+        y = top + line + 1 + int(rng.integers(max(1, room_y // 4), max(2, 3 * room_y // 4 + 1)))
+        if rng.random() < SPILL_SHARE:  # written across the cell's bottom (or the comb's baseline)
+            y = bottom - round(glyph.shape[0] * rng.uniform(1 - SPILL_BELOW, 0.9))
+        x = left + line + 1 + int(rng.integers(max(1, room_x // 4), max(2, 3 * room_x // 4 + 1)))
+        places.append((y, x))
+    width = len(crops) * cell_w + (len(crops) - 1) * layout.gap + line
+    spilled = max(y + glyph.shape[0] for (y, _), glyph in zip(places, glyphs)) - (bottom + line)
+    printed = np.zeros((cell_h + line + 2 * margin + max(0, spilled), width + 2 * margin), np.float32)
+    pen = np.zeros_like(printed)
+    for index, (glyph, (y, x)) in enumerate(zip(glyphs, places)):
+        left = margin + index * (cell_w + layout.gap)
         teeth = top if layout.style != "comb" else bottom - cell_h // 4
         printed[bottom : bottom + line, left : left + cell_w + line] = 1
         printed[teeth : bottom + line, left : left + line] = 1
         printed[teeth : bottom + line, left + cell_w : left + cell_w + line] = 1
         if layout.style != "comb":
             printed[top : top + line, left : left + cell_w + line] = 1
-        room_y = cell_h - line - glyph.shape[0] - 2
-        room_x = cell_w - line - glyph.shape[1] - 2
-        y = top + line + 1 + int(rng.integers(max(1, room_y // 4), max(2, 3 * room_y // 4 + 1)))
-        x = left + line + 1 + int(rng.integers(max(1, room_x // 4), max(2, 3 * room_x // 4 + 1)))
         pen[y : y + glyph.shape[0], x : x + glyph.shape[1]] = glyph
     paper, ink_of_print, ink_of_pen = rng.uniform(215, 250), rng.uniform(60, 170), rng.uniform(10, 70)
     gray = paper - (paper - ink_of_print) * printed

@@ -122,10 +122,16 @@ FRAME_INSIDE_INK = 0.01
 """...and has ink inside its walls on at least this share of the space they enclose (a square 0 is hollow)."""
 FRAME_MIN_SIDE = 8
 """Work pixels: a smaller mark is no box a digit could be written in."""
+APART_ROWS = 3
+"""A box's side stands apart from what is written in it: one of the rows this close inside it is mostly paper (a
+digit's bar may lie along the side for a row or two)."""
 PAPER_PERCENTILE = 30
 """The paper's level in a grid cell: this percentile of the cell (ink is the brighter minority)."""
 INK_THRESHOLD = 0.3
 """A pixel is ink when it rises this share of the way from the paper's noise floor to the ink's peak."""
+FRAME_INK_THRESHOLD = 0.1
+"""A printed box is looked for in the pixels rising this share of that way: its grey print may be far lighter
+than the pen (a box at a third of the pen's darkness was kept in pieces, read as 1s and bars)."""
 LINE_LENGTH = 0.5
 """A component at least this share of the image long..."""
 LINE_ASPECT = 10
@@ -325,21 +331,22 @@ def inside_printed_box(work: np.ndarray) -> np.ndarray | None:
     paper = median_of(work.ravel())
     reach = max(1, min(height, width) // 20) + 2
     for marks in (work < paper - MIN_CONTRAST, work > paper + MIN_CONTRAST):
-        if marks[-reach:].mean(axis=1).max() < FRAME_SIDE_COVER / 2:
-            continue  # no side along the bottom edge (the usual case, checked first as it is cheap)
+        along = [marks[:reach].mean(axis=1).max(), marks[-reach:].mean(axis=1).max()]
+        if max(along) < FRAME_SIDE_COVER / 2:
+            continue  # no side along the top or the bottom (the usual case, checked first as it is cheap)
         bands = frame_bands(marks)
-        rows = [band for band in bands if band[0] == 0]
-        columns = [band for band in bands if band[0] == 1]
-        if not rows or not columns:
-            continue
-        bottom = max(rows, key=lambda band: band[2])
-        left, right = min(columns, key=lambda band: band[1]), max(columns, key=lambda band: band[2])
-        if bottom[2] < height - reach or left[1] > reach or right[2] < width - reach:
-            continue
-        top = min(band[2] + 1 for band in rows) if min(band[1] for band in rows) <= reach else 0
-        inside = work[top : bottom[1] - 1, left[2] + 1 : right[1] - 1]
-        if min(inside.shape) >= FRAME_MIN_SIDE:
-            return inside
+        rows = sorted(band[1:] for band in bands if band[0] == 0)
+        columns = sorted(band[1:] for band in bands if band[0] == 1)
+        if not rows or not columns or columns[0][0] > reach or columns[-1][1] < width - reach:
+            continue  # its sides are not the image's left and right
+        at_top, at_bottom = rows[0][0] <= reach, rows[-1][1] >= height - reach
+        if at_top or at_bottom:  # and its top or its bottom (a digit written across the other)
+            inside = work[
+                rows[0][1] + 1 if at_top else 0 : rows[-1][0] - 1 if at_bottom else height,
+                columns[0][1] + 1 : columns[-1][0] - 1,
+            ]
+            if min(inside.shape) >= FRAME_MIN_SIDE:
+                return inside
     return None
 
 
@@ -446,41 +453,70 @@ def _edge_to_edge_bands(view: np.ndarray, span: float) -> tuple[list[tuple[int, 
     return [(start, end) for start, end in true_runs(spanning) if end - start <= max_band], coverage
 
 
-def frame_bands(
-    mask: np.ndarray, components: tuple[np.ndarray, list[Component]] | None = None
-) -> list[tuple[int, int, int]]:
+def frame_bands(mask: np.ndarray) -> list[tuple[int, int, int]]:
     """Printed boxes around handwriting: a form's cell, a field of cells or a comb for a number, as the
     (axis, start, end) bands of their sides and of the walls between cells.
 
-    A mark is a box when thin rows inked over ``FRAME_SIDE_COVER`` of its width lie at its bottom (and maybe its
-    top), thin columns inked over that share of its height at its left and right, and there is ink inside them;
-    every such row and column inside it is a wall. Why: a box is longer than a digit's strokes but need not reach
-    the image's edges as a ruled line does, so the line rule kept it and the box was read as the digit (a cell
-    cropped with a margin: half of USPS's digits read wrong); a digit written touching its box is one mark with
-    it, and the box's bands cut it free. A hollow mark (a 0 drawn square) has nothing inside and is no box.
-    ``components``: the mask's ``_components(mask, 1)``, when already at hand."""
-    labels, parts = components or _components(mask, 1)
+    A mark is a box when thin rows inked over ``FRAME_SIDE_COVER`` of its width lie at its top and bottom (a comb:
+    at its bottom only, its teeth rising from it), thin columns inked over that share of the rows between them at
+    its left and right, the rows and columns just inside them are mostly paper, and there is ink inside; every
+    such row and column inside it is a wall. Why: a box is longer than a digit's strokes but need not reach the
+    image's edges as a ruled line does, so the line rule kept it and the box was read as the digit (a cell cropped
+    with a margin: half of USPS's digits read wrong); a digit written touching its box, or across its top or
+    bottom, is one mark with it, and the box's bands cut it free. A hollow mark (a 0 drawn square) has nothing
+    inside and is no box."""
+    labels, parts = _components(mask, 1)
     bands = []
     for part in parts:
         box = part.box
         if min(box.height, box.width) < FRAME_MIN_SIDE:
             continue
         own = labels[box.top : box.bottom, box.left : box.right] == part.label
-        rows, columns = _frame_walls(own), _frame_walls(own.T)
-        if not (_at_far_end(rows, box.height) and _at_far_end(columns, box.width) and _at_near_end(columns, box.width)):
+        found = _box_in_mark(own)
+        if found is None:
             continue
-        # A comb (no top side) holds its digit above its bottom, reaching higher than its teeth.
-        top = box.top if _at_near_end(rows, box.height) else 0
-        area = mask[box.top : box.bottom, box.left : box.right]
-        if not (_stands_apart(area, rows) and _stands_apart(area.T, columns)):
+        first, last, rows, columns = found
+        area = mask[box.top + first : box.top + last, box.left : box.right]
+        # Only a side that is the mark's own edge is asked to stand apart: a digit written across a side reaches
+        # beyond it, which a digit's own edge never does, and its bar may lie along that side.
+        edges = (len(rows) >= 2 and first == 0, last >= box.height)  # a comb has no top side
+        if not (
+            _stands_apart(area, [(a - first, b - first) for a, b in rows], *edges) and _stands_apart(area.T, columns)
+        ):
             continue
-        walls = [(0, box.top - top + start, box.top - top + end) for start, end in rows]
-        walls += [(1, start, end) for start, end in columns]
-        inside = clear_bands(mask[top : box.bottom, box.left : box.right], walls)
+        # What is written inside: between its sides; above a comb's bottom, reaching higher than its teeth.
+        top = box.top + first if len(rows) >= 2 else 0
+        walls = [(0, box.top + a - top, box.top + b - top) for a, b in rows] + [(1, a, b) for a, b in columns]
+        inside = clear_bands(mask[top : box.top + last, box.left : box.right], walls)
         if inside.sum() >= max(MIN_INK_PIXELS, FRAME_INSIDE_INK * inside.size):
-            bands += [(0, box.top + start, box.top + end) for start, end in rows]
-            bands += [(1, box.left + start, box.left + end) for start, end in columns]
+            bands += [(0, box.top + a, box.top + b) for a, b in rows]
+            bands += [(1, box.left + a, box.left + b) for a, b in columns]
     return bands
+
+
+def _box_in_mark(own: np.ndarray):
+    """A mark's printed box (``frame_bands``) as its first and last row, its walls' rows and its walls' columns,
+    or None: the widest pair of thin full rows with thin full columns at both ends between them (a digit written
+    across the box's bottom may add a full row of its own below it), else a comb: a full row at the bottom, its
+    teeth full columns from the mark's top down to it."""
+    height, width = own.shape
+    rows = _frame_walls(own)
+    spans = sorted(
+        (
+            (top[0], bottom[1])
+            for top in rows
+            for bottom in rows
+            if top[1] <= bottom[0] and bottom[1] - top[0] >= FRAME_MIN_SIDE
+        ),
+        key=lambda span: span[0] - span[1],
+    )
+    if not spans and _at_far_end(rows, height):
+        spans = [(0, rows[-1][1])]
+    for first, last in spans:
+        columns = _frame_walls(own[first:last].T)
+        if _at_near_end(columns, width) and _at_far_end(columns, width):
+            return first, last, [row for row in rows if first <= row[0] and row[1] <= last], columns
+    return None
 
 
 def _frame_walls(view: np.ndarray) -> list[tuple[int, int]]:
@@ -493,13 +529,14 @@ def _frame_walls(view: np.ndarray) -> list[tuple[int, int]]:
     return [(start, end) for start, end in true_runs(near.mean(axis=1) >= FRAME_SIDE_COVER) if end - start <= thickest]
 
 
-def _stands_apart(area: np.ndarray, walls: list[tuple[int, int]]) -> bool:
-    """Whether the rows just inside a box's outer walls (of ``area``, all the ink in its box) are mostly paper, as
-    beside a printed line; a digit filling a tight crop (a bold 0) is inked on across the rows beside its edge."""
-    height = area.shape[0]
-    beside = [walls[0][1]] if _at_near_end(walls, height) else []
-    beside += [walls[-1][0] - 1] if _at_far_end(walls, height) else []
-    return all(0 <= row < height and area[row].mean() < FRAME_SIDE_COVER / 2 for row in beside)
+def _stands_apart(area: np.ndarray, walls: list[tuple[int, int]], near: bool = True, far: bool = True) -> bool:
+    """Whether the rows just inside a box's outer walls (of ``area``, all the ink in its box; the ``near`` and the
+    ``far`` one, as asked) are mostly paper, as beside a printed line; a digit filling a tight crop (a bold 0) is
+    inked on across the rows beside its edge."""
+    coverage = area.mean(axis=1)
+    beside = [coverage[walls[0][1] : walls[0][1] + APART_ROWS]] if near else []
+    beside += [coverage[max(0, walls[-1][0] - APART_ROWS) : walls[-1][0]]] if far else []
+    return all(rows.size and rows.min() < FRAME_SIDE_COVER / 2 for rows in beside)
 
 
 def _wall_reach(side: int) -> int:
@@ -658,8 +695,8 @@ def analyse(
     if peak - floor < MIN_CONTRAST:
         raise NoDigitFound("nothing stands out from the background")
     ink_mask = corrected > floor + INK_THRESHOLD * (peak - floor)
-    whole = _components(ink_mask, 1)
-    frames = frame_bands(ink_mask, whole)
+    # A form's box may be printed in a grey far lighter than the pen: looked for at a lower level of ink.
+    frames = frame_bands(corrected > floor + FRAME_INK_THRESHOLD * (peak - floor))
     unframed = clear_bands(ink_mask, frames)
     stroke = stroke_width(unframed)
     if tiny_crop or frames:
@@ -672,7 +709,7 @@ def analyse(
         bands = [band for band in faint_line_bands(unframed) if band[2] - band[1] <= LINE_BAND_STROKES * stroke]
         # a line may be in more than one list
         cleared = list(dict.fromkeys(frames + line_bands(unframed) + thin_bands(bands, stroke)))
-    labels, parts = whole if bridge == 1 and not cleared else _components(clear_bands(ink_mask, cleared), bridge)
+    labels, parts = _components(clear_bands(ink_mask, cleared), bridge)
     parts = [
         part
         for part in parts
