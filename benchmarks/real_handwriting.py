@@ -19,8 +19,9 @@ read from it), cached under ``.cache/real_handwriting/`` and never committed:
   32x32 canvas, dark on white, in its source archive (the only one it publishes).
 
 Each image collection is read as it comes (a tight crop, light ink on black, the digit filling the frame), as a
-scanner would give it (dark ink on white paper, upscaled, with a margin, a little noise), and as a photo (written
-onto synthetic paper by ``tests.synthetic`` with the conditions of ``benchmarks/photos.py``). The pen tracks
+scanner would give it (dark ink on white paper, upscaled, with a margin, a little noise), as a photo (written
+onto synthetic paper by ``tests.synthetic`` with the conditions of ``benchmarks/photos.py``) and as a form's cell
+(``as_form_cell``: written in a printed box, cut out along it or with a margin). The pen tracks
 are drawn as a user draws with a mouse: a smooth round-capped line on a small white canvas (the drawing page's
 280x280 with an 18 px pen, and a 96x96 canvas with a 6 px pen). The drawn digits are read as they come, as the
 drawing page would send them (upscaled to its 280x280 canvas), cut to their box and stretched to fill 16x16 (as
@@ -30,9 +31,10 @@ counts as wrong), the share answered "no digit found", and the share misread wit
 model's own threshold (as the CLI marks it): the misreads a user cannot catch. A second table shows, for a few
 ``--min-confidence`` values and the model's own, the share of wrong answers marked unsure beside the share of
 right ones (false alarms): what choosing a threshold trades. A third table reads numbers of 3-10 digits written
-with each image collection's digits as a scan (``as_number_scan``: digits side by side on white paper, as a form
-field or an envelope's ZIP code gives them), as ``CNN_usage.py --number`` reads them: read exactly per length,
-whether every digit was found, and each digit read right where they were.
+with each image collection's digits as a scan (``as_number_scan``: digits side by side on white paper, as an
+envelope's ZIP code gives them) and in a form's printed field (``as_number_field``: one digit per cell of a row of
+boxes or a comb), as ``CNN_usage.py --number`` reads them: read exactly per length, whether every digit was found,
+and each digit read right where they were.
 
     python -m benchmarks.real_handwriting [--limit N] [--numbers N] [--model models/digits_cnn.tflite]
 """

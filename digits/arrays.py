@@ -289,3 +289,14 @@ def stroke_anisotropy(mask: np.ndarray, min_pixels: int = 3) -> float:
     if len(upright_widths) < min_pixels or len(flat_heights) < min_pixels:
         return 1.0
     return median_of(upright_widths) / median_of(flat_heights)
+
+
+def clear_bands(mask: np.ndarray, bands: list[tuple[int, int, int]]) -> np.ndarray:
+    """``mask`` without the rows (or columns) of ``bands``: the digits a line crosses lose only its few rows and
+    come apart from it and from each other."""
+    if not bands:
+        return mask
+    mask = mask.copy()
+    for axis, start, end in bands:
+        (mask if axis == 0 else mask.T)[start:end] = False
+    return mask

@@ -20,7 +20,8 @@ from digits.predict import (
     predict_gray,
     read_number_gray,
 )
-from digits.preprocess import NoDigitFound, frame_bands, is_mnist_style, narrowed_weight, preprocess_digit
+from digits.preprocess import NoDigitFound, is_mnist_style, narrowed_weight, preprocess_digit
+from digits.printed_boxes import frame_bands
 from tests.conftest import ROOT, run_script
 from tests.synthetic import PhotoSettings, photo_of_digits, tight_glyph
 
