@@ -457,13 +457,12 @@ def _form_page(crops: list[np.ndarray], layout: FormLayout, margin: int, rng: np
         if rng.random() < SPILL_SHARE:  # written across the cell's bottom (or the comb's baseline)
             y = bottom - round(glyph.shape[0] * rng.uniform(1 - SPILL_BELOW, 0.9))
         x = left + line + 1 + int(rng.integers(max(1, room_x // 4), max(2, 3 * room_x // 4 + 1)))
-        places.append((y, x))
+        places.append((y, x, left))
     width = len(crops) * cell_w + (len(crops) - 1) * layout.gap + line
-    spilled = max(y + glyph.shape[0] for (y, _), glyph in zip(places, glyphs)) - (bottom + line)
+    spilled = max(y + glyph.shape[0] for (y, _, _), glyph in zip(places, glyphs)) - (bottom + line)
     printed = np.zeros((cell_h + line + 2 * margin + max(0, spilled), width + 2 * margin), np.float32)
     pen = np.zeros_like(printed)
-    for index, (glyph, (y, x)) in enumerate(zip(glyphs, places)):
-        left = margin + index * (cell_w + layout.gap)
+    for glyph, (y, x, left) in zip(glyphs, places):
         teeth = top if layout.style != "comb" else bottom - cell_h // 4
         printed[bottom : bottom + line, left : left + cell_w + line] = 1
         printed[teeth : bottom + line, left : left + line] = 1

@@ -300,3 +300,12 @@ def clear_bands(mask: np.ndarray, bands: list[tuple[int, int, int]]) -> np.ndarr
     for axis, start, end in bands:
         (mask if axis == 0 else mask.T)[start:end] = False
     return mask
+
+
+def ink_components(mask: np.ndarray, bridge: int = 1) -> tuple[np.ndarray, list[Component]]:
+    """Label image and components of a mask, its ink first grown by ``bridge`` (odd) so that strokes broken by
+    gaps of up to ``bridge - 1`` pixels are one component."""
+    if bridge > 1:
+        mask = square_filter(mask, bridge, np.maximum)
+    runs = ink_runs(mask)
+    return label_image(runs, mask.shape), components_from_runs(runs)

@@ -39,12 +39,10 @@ from digits.arrays import (
     box_mean3,
     cell_percentile,
     clear_bands,
-    components_from_runs,
     count_components,
     graph_roots,
-    ink_runs,
+    ink_components,
     label_components,
-    label_image,
     median_of,
     percentile_last_axis,
     reduce_to,
@@ -558,7 +556,7 @@ def analyse(
     else:
         bands = [band for band in faint_line_bands(ink_mask) if band[2] - band[1] <= LINE_BAND_STROKES * stroke]
         cleared = list(dict.fromkeys(line_bands(ink_mask) + thin_bands(bands, stroke)))  # a line may be in both
-    labels, parts = _components(clear_bands(ink_mask, cleared), bridge)
+    labels, parts = ink_components(clear_bands(ink_mask, cleared), bridge)
     parts = [
         part
         for part in parts
@@ -571,7 +569,7 @@ def analyse(
     if not parts or max(part.area for part in parts) < min_ink:
         # Nothing but line-like ink (and specks): it is the digit itself (a "1" filling the frame, or cut to a
         # 20x4 crop, whose stroke the line rule took in pieces), not ruled paper.
-        labels, parts = _components(unframed, bridge)
+        labels, parts = ink_components(unframed, bridge)
         cleared = frames
     if not parts:
         raise NoDigitFound("no ink")
@@ -601,13 +599,6 @@ def strokes_across_lines(labels: np.ndarray, lines: list[tuple[int, int, int]]) 
             crossing = (above > 0) & (below > 0) & (above != below)
             pairs.update(zip(above[crossing].tolist(), below[crossing].tolist()))
     return frozenset(pairs)
-
-
-def _components(mask: np.ndarray, bridge: int) -> tuple[np.ndarray, list[Component]]:
-    if bridge > 1:
-        mask = square_filter(mask, bridge, np.maximum)
-    runs = ink_runs(mask)
-    return label_image(runs, mask.shape), components_from_runs(runs)
 
 
 def is_line_piece(part: Component, stroke: float) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from digits.arrays import clear_bands, components_from_runs, ink_runs, label_image, median_of, true_runs
+from digits.arrays import clear_bands, ink_components, median_of, true_runs
 
 FRAME_SIDE_COVER = 0.85
 """A printed box's (a form cell's) sides are inked over this share of its width and height: a digit's bar or stem
@@ -38,8 +38,7 @@ def frame_bands(mask: np.ndarray) -> list[tuple[int, int, int]]:
     with a margin: half of USPS's digits read wrong); a digit written touching its box, or across its top or
     bottom, is one mark with it, and the box's bands cut it free. A hollow mark (a 0 drawn square) has nothing
     inside and is no box."""
-    runs = ink_runs(mask)
-    labels, parts = label_image(runs, mask.shape), components_from_runs(runs)
+    labels, parts = ink_components(mask)
     bands = []
     for part in parts:
         box = part.box
