@@ -34,7 +34,8 @@ right ones (false alarms): what choosing a threshold trades. A third table reads
 with each image collection's digits as a scan (``as_number_scan``: digits side by side on white paper, as an
 envelope's ZIP code gives them) and in a form's printed field (``as_number_field``: one digit per cell of a row of
 boxes or a comb), as ``CNN_usage.py --number`` reads them: read exactly per length, whether every digit was found,
-and each digit read right where they were.
+and each digit read right where they were. Last, the share of empty form cells (a printed box with nothing
+written in it) answered "no digit found", as they must be.
 
     python -m benchmarks.real_handwriting [--limit N] [--numbers N] [--model models/digits_cnn.tflite]
 """
@@ -376,6 +377,9 @@ def as_number_scan(crops: list[np.ndarray], rng: np.random.Generator) -> np.ndar
     height = int(rng.integers(48, 97))
     glyphs = []
     for crop in crops:
+        if not crop.any():  # a cell left empty
+            glyphs.append(np.zeros((0, 0), np.float32))
+            continue
         box = ink_box(crop)
         digit_height = max(2, round(height * rng.uniform(0.88, 1.0)))
         width = max(2, round(box.shape[1] * digit_height / box.shape[0]))
@@ -431,13 +435,18 @@ class FormLayout:
         )
 
 
-def _form_page(crops: list[np.ndarray], layout: FormLayout, margin: int, rng: np.random.Generator) -> np.ndarray:
+def _form_page(
+    crops: list[np.ndarray], layout: FormLayout, margin: int, rng: np.random.Generator, spill: float = SPILL_SHARE
+) -> np.ndarray:
     """Digits (light on dark crops) written in a row of printed cells, each inside its cell without touching it or,
-    one in four (``SPILL_SHARE``), across its bottom, on white paper with ``margin`` px around the cells and the
+    ``spill`` of them (one in four), across its bottom, on white paper with ``margin`` px around the cells and the
     digits (a digit written across the bottom is kept whole): printed lines in grey (60-170), the pen darker
     (10-70)."""
     glyphs = []
     for crop in crops:
+        if not crop.any():  # a cell left empty
+            glyphs.append(np.zeros((0, 0), np.float32))
+            continue
         box = ink_box(crop)
         digit_height = max(2, round(layout.height * rng.uniform(0.85, 1.0)))
         width = max(2, round(box.shape[1] * digit_height / box.shape[0]))
@@ -454,7 +463,7 @@ def _form_page(crops: list[np.ndarray], layout: FormLayout, margin: int, rng: np
         room_y = cell_h - line - glyph.shape[0] - 2
         room_x = cell_w - line - glyph.shape[1] - 2
         y = top + line + 1 + int(rng.integers(max(1, room_y // 4), max(2, 3 * room_y // 4 + 1)))
-        if rng.random() < SPILL_SHARE:  # written across the cell's bottom (or the comb's baseline)
+        if rng.random() < spill:  # written across the cell's bottom (or the comb's baseline)
             y = bottom - round(glyph.shape[0] * rng.uniform(1 - SPILL_BELOW, 0.9))
         x = left + line + 1 + int(rng.integers(max(1, room_x // 4), max(2, 3 * room_x // 4 + 1)))
         places.append((y, x, left))
@@ -487,12 +496,14 @@ def as_form_cell(crop: np.ndarray, rng: np.random.Generator, along_the_box: bool
     return _form_page([crop], layout, margin, rng)
 
 
-def as_number_field(crops: list[np.ndarray], rng: np.random.Generator, style: str | None = None) -> np.ndarray:
+def as_number_field(
+    crops: list[np.ndarray], rng: np.random.Generator, style: str | None = None, spill: float = SPILL_SHARE
+) -> np.ndarray:
     """Light-on-dark digit crops written one per cell in a form's printed field (``style``, one of
     ``FIELD_STYLES``; unless told, one at random) on a scanned page with a margin, as a form asks for a postal code
-    or an account number."""
+    or an account number; ``spill`` of them written across their cell's bottom."""
     layout = FormLayout.random(rng, style or str(rng.choice(FIELD_STYLES)))
-    return _form_page(crops, layout, round(layout.height * rng.uniform(0.3, 1.0)), rng)
+    return _form_page(crops, layout, round(layout.height * rng.uniform(0.3, 1.0)), rng, spill)
 
 
 def as_drawing_page(drawing: np.ndarray, canvas: int = 280) -> np.ndarray:
@@ -532,6 +543,20 @@ def as_mouse_drawing(points: np.ndarray, rng: np.random.Generator, canvas: int, 
 
 OTHER_THRESHOLDS = (0.5, 0.7, 0.8)
 """Thresholds besides the model's own at which the trade-off table shows what ``--min-confidence`` would flag."""
+
+
+EMPTY_CELLS = 500
+"""Empty form cells measured: a printed box with nothing written in it must be "no digit found"."""
+
+
+def empty_cells_read_as_blank(predictor, rng: np.random.Generator, count: int = EMPTY_CELLS) -> float:
+    """The share of ``count`` empty form cells (``as_form_cell`` with nothing written in it, cut along the box or
+    with a margin) that the CLI answers "no digit found", as it must: a digit read there is a digit the form's
+    writer never wrote."""
+    empty = np.zeros((16, 16), np.uint8)
+    return float(
+        np.mean([predict_gray(predictor, as_form_cell(empty, rng), Path("-")).digit is None for _ in range(count)])
+    )
 
 
 def read_all(predictor, images, labels) -> Readings:
@@ -671,7 +696,11 @@ def main() -> int:
             seconds = time.perf_counter() - started
             rows.append((collection.name, rendering, len(labels), readings))
             print(f"  {collection.name}, {rendering}: {readings.accuracy():.2%} ({seconds:.0f} s)", file=sys.stderr)
+    empty = empty_cells_read_as_blank(predictor, np.random.default_rng([args.seed, len(COLLECTIONS)]))
     print(f"Model: {predictor.path}; seed {args.seed}; unsure under {threshold:.2f}\n")
+    print(
+        f"Empty form cells (a printed box, nothing written in it) answered no digit found: {empty:.2%} of {EMPTY_CELLS}\n"
+    )
     print(
         "| collection | as | digits | accuracy | no digit found | misread, not marked unsure |\n|---|---|---|---|---|---|"
     )

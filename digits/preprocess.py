@@ -311,9 +311,9 @@ def ink_is_dark(work: np.ndarray) -> bool:
     """Is the ink darker than the paper? The image's border is mostly paper: fit a plane (the lighting
     gradient) to the border, and see whether the strongest departure from it inside is downwards or upwards.
     An image cropped to a printed box is judged inside the box (``inside_printed_box``)."""
-    inside = inside_printed_box(work, MIN_CONTRAST)
-    if inside is not None:
-        work = inside
+    cell = inside_printed_box(work, MIN_CONTRAST)
+    if cell is not None:
+        work = cell.inside
     height, width = work.shape
     ring, projector = border_plane_fit(height, width)
     coefficients = projector @ work[ring]
@@ -324,6 +324,8 @@ def ink_is_dark(work: np.ndarray) -> bool:
     ).astype(np.float32)
     residual = box_mean3(work - plane)
     down, up = -float(residual.min()), float(residual.max())
+    if cell is not None and max(down, up) < MIN_CONTRAST:
+        return cell.lines_are_dark  # an empty cell: nothing but its box, printed as the pen would write
     if max(down, up) > POLARITY_MARGIN * min(down, up):
         return down > up
     # As far above as below: a tight crop whose border is half ink (a bold 0 touching all four sides, a bold 7

@@ -1,12 +1,14 @@
 """Printed boxes around handwriting: a form's cell cut out with its box, a field of cells or a comb.
 
 A box is found in an ink mask by its shape (``frame_bands``): straight thin sides, inked nearly all along, standing
-apart from what is written inside, with something written inside. ``digits.preprocess`` clears its sides from the
-mask as it clears ruled lines, and tells the polarity of a cell cut along its box inside the box
-(``inside_printed_box``). numpy only.
+apart from what is written inside, with something written inside (or, left empty, with square corners).
+``digits.preprocess`` clears its sides from the mask as it clears ruled lines, and tells the polarity of a cell cut
+along its box inside the box (``inside_printed_box``). numpy only.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -21,6 +23,12 @@ FRAME_INSIDE_INK = 0.01
 """...and has ink inside its walls on at least this share of the space they enclose (a square 0 is hollow)."""
 FRAME_MIN_SIDE = 8
 """Work pixels: a smaller mark is no box a digit could be written in."""
+COMB_TEETH_HEIGHT = 0.6
+"""A comb's teeth rise at most this share of the width of the cells between them (forms print them a quarter to
+a half of the cell high): a round digit with a flat bottom (a 0 written small) has sides as high as it is wide."""
+EMPTY_BOX_HOLE = 5
+"""An empty printed box encloses paper at least this many times as wide and as high as its lines are thick (print:
+15 times and more)."""
 APART_ROWS = 3
 """A box's side stands apart from what is written in it: one of the rows this close inside it is mostly paper (a
 digit's bar may lie along the side for a row or two)."""
@@ -37,7 +45,8 @@ def frame_bands(mask: np.ndarray) -> list[tuple[int, int, int]]:
     image's edges as a ruled line does, so the line rule kept it and the box was read as the digit (a cell cropped
     with a margin: half of USPS's digits read wrong); a digit written touching its box, or across its top or
     bottom, is one mark with it, and the box's bands cut it free. A hollow mark (a 0 drawn square) has nothing
-    inside and is no box."""
+    inside and is no box, unless its sides meet at square corners as only print does: an empty box, or a comb's
+    empty cell, which would be read as a 0 or as 1s (``_square_cornered``)."""
     labels, parts = ink_components(mask)
     bands = []
     for part in parts:
@@ -45,33 +54,85 @@ def frame_bands(mask: np.ndarray) -> list[tuple[int, int, int]]:
         if min(box.height, box.width) < FRAME_MIN_SIDE:
             continue
         own = labels[box.top : box.bottom, box.left : box.right] == part.label
-        found = _box_in_mark(own)
-        if found is None:
+        sides = _box_in_mark(own)
+        if sides is None:
             continue
-        first, last, rows, columns = found
+        first, last, rows, columns = sides.first, sides.last, sides.rows, sides.columns
         area = mask[box.top + first : box.top + last, box.left : box.right]
         # Only a side that is the mark's own edge is asked to stand apart: a digit written across a side reaches
-        # beyond it, which a digit's own edge never does, and its bar may lie along that side.
-        edges = (len(rows) >= 2 and first == 0, last >= box.height)  # a comb has no top side
+        # beyond it, which a digit's own edge never does, and its bar may lie along that side. A comb's teeth
+        # stand apart above its bottom line.
+        edges = (not sides.comb and first == 0, last >= box.height)  # a comb has no top side
+        teeth = area[: rows[-1][0] - first] if sides.comb else area
         if not (
-            _stands_apart(area, [(a - first, b - first) for a, b in rows], *edges) and _stands_apart(area.T, columns)
+            _stands_apart(area, [(a - first, b - first) for a, b in rows], *edges) and _stands_apart(teeth.T, columns)
         ):
             continue
-        # What is written inside: between its sides; above a comb's bottom, reaching higher than its teeth.
-        top = box.top + first if len(rows) >= 2 else 0
-        walls = [(0, box.top + a - top, box.top + b - top) for a, b in rows] + [(1, a, b) for a, b in columns]
-        inside = clear_bands(mask[top : box.top + last, box.left : box.right], walls)
-        if inside.sum() >= max(FRAME_MIN_SIDE, FRAME_INSIDE_INK * inside.size):
+        # What is written inside: between its outer sides (not the ink of a round mark bulging past them); above a
+        # comb's bottom, reaching higher than its teeth.
+        top = 0 if sides.comb else box.top + first
+        walls = [(0, box.top + a - top, box.top + b - top) for a, b in rows]
+        walls += [(1, a - columns[0][1], b - columns[0][1]) for a, b in columns[1:-1]]
+        inside = clear_bands(mask[top : box.top + last, box.left + columns[0][1] : box.left + columns[-1][0]], walls)
+        written = inside.sum() >= max(FRAME_MIN_SIDE, FRAME_INSIDE_INK * inside.size)
+        if written or sides.comb or _empty_printed_box(own, sides):  # or a comb's cell, empty or not
             bands += [(0, box.top + a, box.top + b) for a, b in rows]
             bands += [(1, box.left + a, box.left + b) for a, b in columns]
     return bands
 
 
-def _box_in_mark(own: np.ndarray):
-    """A mark's printed box (``frame_bands``) as its first and last row, its walls' rows and its walls' columns,
-    or None: the widest pair of thin full rows with thin full columns at both ends between them (a digit written
-    across the box's bottom may add a full row of its own below it), else a comb: a full row at the bottom, its
-    teeth full columns from the mark's top down to it."""
+@dataclass(frozen=True)
+class Sides:
+    """A printed box's (or a comb's) sides in a mark: the mark's rows ``first:last`` that they span, the bands of
+    rows of its top and bottom (a comb: its bottom line) and of columns of its walls (a comb: its teeth)."""
+
+    first: int
+    last: int
+    rows: list[tuple[int, int]]
+    columns: list[tuple[int, int]]
+    comb: bool
+
+
+def _empty_printed_box(own: np.ndarray, sides: Sides) -> bool:
+    """Whether a hollow box is an empty printed box, not a 0: its lines thin beside the paper they enclose (a small
+    round 0 seen at a low ink level is as thick as its hole is wide) and meeting at square corners."""
+    height, width = own.shape
+    rows = [own[slice(*row), width // 4 : 3 * width // 4].sum(axis=0) for row in (sides.rows[0], sides.rows[-1])]
+    columns = [
+        own[height // 4 : 3 * height // 4, slice(*column)].sum(axis=1)
+        for column in (sides.columns[0], sides.columns[-1])
+    ]
+    thickest = max(float(np.median(line)) for line in rows + columns)
+    hole = min(sides.rows[-1][0] - sides.rows[0][1], sides.columns[-1][0] - sides.columns[0][1])
+    return hole >= EMPTY_BOX_HOLE * thickest and _square_cornered(own, sides)
+
+
+def _square_cornered(own: np.ndarray, sides: Sides) -> bool:
+    """Whether a box's outer sides meet at square corners, as a printed box's do: the middle row of its top (or
+    bottom) line and the middle column of its left (or right) line, each found along the side's middle half,
+    cross on ink at all four corners. A pen rounds them (a 0 drawn square, on paper or with a mouse) and leaves
+    paper there."""
+    own = own[sides.first : sides.last]
+    height, width = own.shape
+    rows = [(a - sides.first, b - sides.first) for a, b in (sides.rows[0], sides.rows[-1])]
+    across = [_middle_of_line(own[slice(*row), width // 4 : 3 * width // 4], row[0]) for row in rows]
+    down = [
+        _middle_of_line(own[height // 4 : 3 * height // 4, slice(*column)].T, column[0])
+        for column in (sides.columns[0], sides.columns[-1])
+    ]
+    return bool(own[np.ix_(across, down)].all())
+
+
+def _middle_of_line(band: np.ndarray, start: int) -> int:
+    """The row of ``band`` (a side's band of rows, from row ``start``) where its line runs: their mean by ink."""
+    ink = band.sum(axis=1)
+    return start + round(float(np.arange(len(ink)) @ ink) / max(1, int(ink.sum())))
+
+
+def _box_in_mark(own: np.ndarray) -> Sides | None:
+    """A mark's printed box (``frame_bands``), or None: the widest pair of thin full rows with thin full columns
+    at both ends between them (a digit written across the box's bottom may add a full row of its own below it),
+    else a comb (``_comb_in_mark``)."""
     height, width = own.shape
     rows = _frame_walls(own)
     spans = sorted(
@@ -83,13 +144,61 @@ def _box_in_mark(own: np.ndarray):
         ),
         key=lambda span: span[0] - span[1],
     )
-    if not spans and _at_far_end(rows, height):
-        spans = [(0, rows[-1][1])]
     for first, last in spans:
         columns = _frame_walls(own[first:last].T)
         if _at_near_end(columns, width) and _at_far_end(columns, width):
-            return first, last, [row for row in rows if first <= row[0] and row[1] <= last], columns
+            return Sides(first, last, [row for row in rows if first <= row[0] and row[1] <= last], columns, False)
+    return _comb_in_mark(own, rows)
+
+
+def _comb_in_mark(own: np.ndarray, rows: list[tuple[int, int]]) -> Sides | None:
+    """A comb in a mark: a thin full row, its bottom line, with short teeth as high as each other rising from it
+    at the mark's left and right ends, and as high as they between them at even steps (a digit's stroke crossing
+    the line rises higher or lower, and seldom where a tooth would stand). Digits written across the line are one
+    mark with it. Why: the teeth were looked for only as columns inked down from the mark's top, so a comb with a
+    digit written across it was kept and read as 1s (8.7% of USPS's numbers in combs were not cut into their
+    digits)."""
+    width = own.shape[1]
+    reach = _wall_reach(width)
+    for line in reversed(rows):
+        above = np.vstack([own[: line[0]][::-1], np.zeros((1, width), bool)])
+        rise = np.argmin(above, axis=0)  # the ink in each column going up from the line, unbroken
+        at_left, at_right = int(rise[:reach].max()), int(rise[-reach:].max())
+        height = min(at_left, at_right)
+        if height < 2 or abs(at_left - at_right) > reach:  # a comb's teeth are as high as each other
+            continue
+        rising = _frame_walls(own[line[0] - height : line[1]].T)
+        if not (_at_near_end(rising, width) and _at_far_end(rising, width)) or len(rising) < 2:
+            continue
+        columns = _evenly_spaced(
+            rising[0],
+            [wall for wall in rising[1:-1] if height - 1 <= rise[slice(*wall)].max() <= height + reach],
+            rising[-1],
+        )
+        # Short teeth: a round digit with a flat bottom (a 0 written small) has sides as high as it is wide.
+        if height > COMB_TEETH_HEIGHT * min(right[0] - left[1] for left, right in zip(columns, columns[1:])):
+            continue
+        # Standing on the line at square corners, and ending there: a digit's bar with strokes rising from both
+        # its ends (a 4's, a 7's) has them go on below it or round into it (an 8's lower loop).
+        below = [own[line[1] : line[1] + reach, slice(*tooth)] for tooth in (columns[0], columns[-1])]
+        sides = Sides(line[0] - height, line[1], [line], columns, True)
+        if _square_cornered(own, sides) and all(ink.size == 0 or ink.mean() < 0.5 for ink in below):
+            return sides
     return None
+
+
+def _evenly_spaced(
+    first: tuple[int, int], between: list[tuple[int, int]], last: tuple[int, int]
+) -> list[tuple[int, int]]:
+    """A comb's teeth: its ``first`` and ``last`` and, of the columns ``between`` them, those standing at even
+    steps, as many cells as fit (a digit's stroke crossing the comb's line beside a tooth is no tooth)."""
+    start, span = sum(first) / 2, (sum(last) - sum(first)) / 2
+    for cells in range(len(between) + 1, 1, -1):
+        pitch = span / cells
+        teeth = [min(between, key=lambda wall: abs(sum(wall) / 2 - start - step * pitch)) for step in range(1, cells)]
+        if all(abs(sum(wall) / 2 - start - step * pitch) <= max(2, pitch / 10) for step, wall in enumerate(teeth, 1)):
+            return [first, *teeth, last]
+    return [first, last]
 
 
 def _frame_walls(view: np.ndarray) -> list[tuple[int, int]]:
@@ -124,7 +233,16 @@ def _at_far_end(walls: list[tuple[int, int]], side: int) -> bool:
     return bool(walls) and walls[-1][1] >= side - _wall_reach(side)
 
 
-def inside_printed_box(work: np.ndarray, contrast: float) -> np.ndarray | None:
+@dataclass(frozen=True)
+class PrintedCell:
+    """An image cropped to a printed box: what is inside the box, and whether its lines are darker than the paper
+    (as a pen's ink is on the same form: when nothing is written inside, the lines tell the polarity)."""
+
+    inside: np.ndarray
+    lines_are_dark: bool
+
+
+def inside_printed_box(work: np.ndarray, contrast: float) -> PrintedCell | None:
     """The inside of the printed box an image was cropped to (a form's cell cut along its lines), or None when its
     border is not such a box's sides.
 
@@ -135,7 +253,7 @@ def inside_printed_box(work: np.ndarray, contrast: float) -> np.ndarray | None:
     height, width = work.shape
     paper = median_of(work.ravel())
     reach = max(1, min(height, width) // 20) + 2
-    for marks in (work < paper - contrast, work > paper + contrast):
+    for lines_are_dark, marks in ((True, work < paper - contrast), (False, work > paper + contrast)):
         along = [marks[:reach].mean(axis=1).max(), marks[-reach:].mean(axis=1).max()]
         if max(along) < FRAME_SIDE_COVER / 2:
             continue  # no side along the top or the bottom (the usual case, checked first as it is cheap)
@@ -151,5 +269,5 @@ def inside_printed_box(work: np.ndarray, contrast: float) -> np.ndarray | None:
                 columns[0][1] + 1 : columns[-1][0] - 1,
             ]
             if min(inside.shape) >= FRAME_MIN_SIDE:
-                return inside
+                return PrintedCell(inside, lines_are_dark)
     return None

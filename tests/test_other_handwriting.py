@@ -424,6 +424,85 @@ def test_a_number_written_in_a_forms_printed_field_is_read_exactly(predictor, st
         assert read_number_gray(predictor, gray, Path("field.png")).text == number
 
 
+def test_a_number_written_across_a_combs_line_is_read_exactly(predictor):
+    # Every digit written across the comb's line, so each cell's teeth and line are one mark with its digit: the
+    # teeth are found rising from the line, not only from the mark's top (before: the cells kept, read as 1s).
+    for seed, number in enumerate(["40961", "7253038", "218"]):
+        crops = [sample(int(digit)) for digit in number]
+        gray = as_number_field(crops, np.random.default_rng(seed), "comb", spill=1.0)
+        assert read_number_gray(predictor, gray, Path("field.png")).text == number, f"seed {seed}"
+
+
+SMALL_ROUND_ZEROS = (  # 0s written small in photos, as the analysis saw them at the level where boxes are looked for
+    """
+    .....####.....
+    ....######....
+    ...########...
+    ..####..####..
+    .####...####..
+    .####....###..
+    .####....####.
+    ####.....#####
+    ####......####
+    ####......####
+    ####......####
+    ####......####
+    ####......####
+    ####.....####.
+    ####.....###..
+    ####....###...
+    ###########...
+    ..########....
+    ...#####......
+    """,  # a flat bottom and sides as high as it: taken for a comb's cell, its top for what is written in it
+    """
+    .......###.........
+    ....#########......
+    ...############....
+    ..##############...
+    .#####..#....#####.
+    .####.........####.
+    ####...........####
+    ####............###
+    ####............###
+    ####............###
+    ####............###
+    ####............###
+    .####...........###
+    .#####.........####
+    ..#####.......#####
+    ...###############.
+    ....#############..
+    ......##########...
+    ..........#........
+    """,  # a flat top and bottom and straight sides: a box, its round corners bulging past them taken for ink inside
+    """
+    ......####....
+    ....#######...
+    ...##########.
+    ..###########.
+    ..####...#####
+    ..###.....####
+    ..###......###
+    .####.....####
+    .####.....####
+    .###.....####.
+    .###...######.
+    ####.#######..
+    ###########...
+    .#########....
+    .######.......
+    ..###.........
+    """,  # lines as thick as its hole is wide, crossing on ink: taken for an empty printed box
+)
+
+
+def test_a_small_round_zero_is_no_printed_box():
+    for drawing in SMALL_ROUND_ZEROS:
+        zero = np.array([[c == "#" for c in line.strip()] for line in drawing.split()])
+        assert frame_bands(np.pad(zero, 2)) == []
+
+
 def test_printed_boxes_are_found_by_their_sides_and_walls_and_a_square_zero_is_not_one(predictor):
     field = np.zeros((40, 101), bool)
     field[[0, 39]] = True
@@ -431,10 +510,36 @@ def test_printed_boxes_are_found_by_their_sides_and_walls_and_a_square_zero_is_n
     field[10:30, 10:13] = True  # a digit's stroke in the first cell
     bands = frame_bands(field)
     assert sorted(bands) == [(0, 0, 2), (0, 38, 40), (1, 0, 2), (1, 24, 27), (1, 49, 52), (1, 74, 77), (1, 99, 101)]
-    square_zero = np.zeros((40, 30), bool)  # drawn square, nothing inside: the digit itself
+    square_zero = np.zeros((40, 30), bool)  # drawn square, nothing inside, its corners rounded: the digit itself
     square_zero[[0, 1, 38, 39]] = True
     square_zero[:, [0, 1, 28, 29]] = True
+    rows, columns = np.indices(square_zero.shape)
+    for near_row, near_column in (
+        (rows, columns),
+        (rows, columns[:, ::-1]),
+        (rows[::-1], columns),
+        (rows[::-1], columns[:, ::-1]),
+    ):
+        square_zero[near_row + near_column < 3] = False
     assert frame_bands(square_zero) == []
     image = Image.new("L", (160, 160), 240)
-    ImageDraw.Draw(image).rectangle((45, 30, 115, 130), outline=20, width=6)
+    ImageDraw.Draw(image).rounded_rectangle((45, 30, 115, 130), radius=12, outline=20, width=6)
     assert read(predictor, np.asarray(image)) == 0
+    # The same outline with square corners, as printed: an empty box, not a digit.
+    image = Image.new("L", (160, 160), 240)
+    ImageDraw.Draw(image).rectangle((45, 30, 115, 130), outline=20, width=6)
+    assert read(predictor, np.asarray(image)) is None
+
+
+@pytest.mark.parametrize("along_the_box", [True, False], ids=["along the box", "with a margin"])
+def test_an_empty_form_cell_is_no_digit_and_an_empty_cell_of_a_field_is_skipped(predictor, along_the_box):
+    # Before: an empty printed box was read as a 0 (a box cut along its lines as a 0, 1, 5, 7 or 8), and an
+    # empty cell of a comb as 1s.
+    empty = np.zeros((28, 28), np.uint8)
+    for seed in range(10):
+        assert read(predictor, as_form_cell(empty, np.random.default_rng(seed), along_the_box)) is None, f"seed {seed}"
+    for seed, style in enumerate(FIELD_STYLES):
+        crops = [sample(int(digit)) for digit in "4096"]
+        crops.insert(seed + int(along_the_box), empty)
+        gray = as_number_field(crops, np.random.default_rng(seed + 3 * int(along_the_box)), style)
+        assert read_number_gray(predictor, gray, Path("field.png")).text == "4096", style
