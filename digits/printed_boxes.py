@@ -58,11 +58,11 @@ def frame_bands(mask: np.ndarray) -> list[tuple[int, int, int]]:
         if sides is None:
             continue
         first, last, rows, columns = sides.first, sides.last, sides.rows, sides.columns
-        area = mask[box.top + first : box.top + last, box.left : box.right]
+        area = own[first:last]  # the mark's own ink: a digit written apart from its box, however near, is no side
         # Only a side that is the mark's own edge is asked to stand apart: a digit written across a side reaches
         # beyond it, which a digit's own edge never does, and its bar may lie along that side. A comb's teeth
-        # stand apart above its bottom line.
-        edges = (not sides.comb and first == 0, last >= box.height)  # a comb has no top side
+        # stand apart above its line; its line need not (a digit may sit on it: its teeth tell it from a digit).
+        edges = (not sides.comb and first == 0, not sides.comb and last >= box.height)
         teeth = area[: rows[-1][0] - first] if sides.comb else area
         if not (
             _stands_apart(area, [(a - first, b - first) for a, b in rows], *edges) and _stands_apart(teeth.T, columns)
@@ -212,9 +212,11 @@ def _frame_walls(view: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _stands_apart(area: np.ndarray, walls: list[tuple[int, int]], near: bool = True, far: bool = True) -> bool:
-    """Whether the rows just inside a box's outer walls (of ``area``, all the ink in its box; the ``near`` and the
-    ``far`` one, as asked) are mostly paper, as beside a printed line; a digit filling a tight crop (a bold 0) is
-    inked on across the rows beside its edge."""
+    """Whether the rows just inside a box's outer walls (of ``area``, the mark's own ink between them; the
+    ``near`` and the ``far`` one, as asked) are mostly paper, as beside a printed line; a digit filling a tight
+    crop (a bold 0) is inked on across the rows beside its edge. A digit written apart from its box is not the
+    box's ink, however near its side it runs (a 7's bar just under a box's top had kept the box, read as a
+    digit)."""
     coverage = area.mean(axis=1)
     beside = [coverage[walls[0][1] : walls[0][1] + APART_ROWS]] if near else []
     beside += [coverage[max(0, walls[-1][0] - APART_ROWS) : walls[-1][0]]] if far else []
