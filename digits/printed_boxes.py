@@ -26,6 +26,8 @@ FRAME_MIN_SIDE = 8
 COMB_TEETH_HEIGHT = 0.6
 """A comb's teeth rise at most this share of the width of the cells between them (forms print them a quarter to
 a half of the cell high): a round digit with a flat bottom (a 0 written small) has sides as high as it is wide."""
+UPRIGHT_DRIFT = 2
+"""Work pixels a comb's tooth may drift sideways from its top to its foot (a form scanned a degree askew)."""
 EMPTY_BOX_HOLE = 5
 """An empty printed box encloses paper at least this many times as wide and as high as its lines are thick (print:
 15 times and more)."""
@@ -175,8 +177,16 @@ def _comb_in_mark(own: np.ndarray, rows: list[tuple[int, int]]) -> Sides | None:
             [wall for wall in rising[1:-1] if height - 1 <= rise[slice(*wall)].max() <= height + reach],
             rising[-1],
         )
-        # Short teeth: a round digit with a flat bottom (a 0 written small) has sides as high as it is wide.
+        # Short teeth: a round digit with a flat bottom (a 0 written small) has sides as high as it is wide; and
+        # upright: a bold digit's bar with strokes rising from its ends (a 4's, a 6's loop) leans or curves.
         if height > COMB_TEETH_HEIGHT * min(right[0] - left[1] for left, right in zip(columns, columns[1:])):
+            continue
+        teeth = own[line[0] - height : line[0]]
+        if not (_upright(teeth, reach) and _upright(teeth[:, ::-1], reach)):
+            continue
+        # ...and ending there, as printed teeth do: a digit's strokes go on (an 8's lower loop into its upper one).
+        above = own[line[0] - height - 1] if line[0] > height else np.zeros(width, bool)
+        if above[slice(*columns[0])].any() or above[slice(*columns[-1])].any():
             continue
         # Standing on the line at square corners, and ending there: a digit's bar with strokes rising from both
         # its ends (a 4's, a 7's) has them go on below it or round into it (an 8's lower loop).
@@ -185,6 +195,17 @@ def _comb_in_mark(own: np.ndarray, rows: list[tuple[int, int]]) -> Sides | None:
         if _square_cornered(own, sides) and all(ink.size == 0 or ink.mean() < 0.5 for ink in below):
             return sides
     return None
+
+
+def _upright(band: np.ndarray, reach: int) -> bool:
+    """Whether the tooth at a comb's left end stands upright in ``band`` (the rows of its teeth; mirrored for the
+    right end): its outer edge is the same column, within ``UPRIGHT_DRIFT``, in every row, as a printed line's is.
+    A digit written against it from inside leaves its outer edge as it is."""
+    near = band[:, : 2 * reach]
+    if not near.any(axis=1).all():
+        return False
+    edges = near.argmax(axis=1)
+    return int(edges.max() - edges.min()) <= UPRIGHT_DRIFT
 
 
 def _evenly_spaced(
