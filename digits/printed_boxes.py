@@ -48,7 +48,7 @@ def frame_bands(mask: np.ndarray) -> list[tuple[int, int, int]]:
     with a margin: half of USPS's digits read wrong); a digit written touching its box, or across its top or
     bottom, is one mark with it, and the box's bands cut it free. A hollow mark (a 0 drawn square) has nothing
     inside and is no box, unless its sides meet at square corners as only print does: an empty box, or a comb's
-    empty cell, which would be read as a 0 or as 1s (``_square_cornered``)."""
+    empty cell, which would be read as a 0 or as 1s (``_empty_printed_box``)."""
     labels, parts = ink_components(mask)
     bands = []
     for part in parts:
@@ -185,11 +185,11 @@ def _comb_in_mark(own: np.ndarray, rows: list[tuple[int, int]]) -> Sides | None:
         if not (_upright(teeth, reach) and _upright(teeth[:, ::-1], reach)):
             continue
         # ...and ending there, as printed teeth do: a digit's strokes go on (an 8's lower loop into its upper one).
-        above = own[line[0] - height - 1] if line[0] > height else np.zeros(width, bool)
-        if above[slice(*columns[0])].any() or above[slice(*columns[-1])].any():
+        over_teeth = own[line[0] - height - 1] if line[0] > height else np.zeros(width, bool)
+        if over_teeth[slice(*columns[0])].any() or over_teeth[slice(*columns[-1])].any():
             continue
-        # Standing on the line at square corners, and ending there: a digit's bar with strokes rising from both
-        # its ends (a 4's, a 7's) has them go on below it or round into it (an 8's lower loop).
+        # Standing on the line at square corners, and not going on below it: a digit's bar with strokes rising
+        # from both its ends (a 4's, a 7's) has them go on below it or round into it (an 8's lower loop).
         below = [own[line[1] : line[1] + reach, slice(*tooth)] for tooth in (columns[0], columns[-1])]
         sides = Sides(line[0] - height, line[1], [line], columns, True)
         if _square_cornered(own, sides) and all(ink.size == 0 or ink.mean() < 0.5 for ink in below):
