@@ -494,12 +494,17 @@ def as_form_cell(crop: np.ndarray, rng: np.random.Generator, along_the_box: bool
 
 
 def as_number_field(
-    crops: list[np.ndarray], rng: np.random.Generator, style: str | None = None, spill: float = SPILL_SHARE
+    crops: list[np.ndarray],
+    rng: np.random.Generator,
+    style: str | None = None,
+    spill: float = SPILL_SHARE,
+    layout: FormLayout | None = None,
 ) -> np.ndarray:
     """Light-on-dark digit crops written one per cell in a form's printed field (``style``, one of
-    ``FIELD_STYLES``; unless told, one at random) on a scanned page with a margin, as a form asks for a postal code
-    or an account number; ``spill`` of them written across their cell's bottom."""
-    layout = FormLayout.random(rng, style or str(rng.choice(FIELD_STYLES)))
+    ``FIELD_STYLES``; unless told, one at random; or exactly as ``layout`` prints it) on a scanned page with a
+    margin, as a form asks for a postal code or an account number; ``spill`` of them written across their cell's
+    bottom."""
+    layout = layout or FormLayout.random(rng, style or str(rng.choice(FIELD_STYLES)))
     return _form_page(crops, layout, round(layout.height * rng.uniform(0.3, 1.0)), rng, spill)
 
 

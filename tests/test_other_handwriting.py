@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from benchmarks.real_handwriting import FIELD_STYLES, as_form_cell, as_number_field
+from benchmarks.real_handwriting import FIELD_STYLES, FormLayout, as_form_cell, as_number_field
 from digits.arrays import label_components, stroke_anisotropy, stroke_width
 from digits.predict import (
     default_min_confidence,
@@ -431,6 +431,20 @@ def test_a_number_written_across_a_combs_line_is_read_exactly(predictor):
         crops = [sample(int(digit)) for digit in number]
         gray = as_number_field(crops, np.random.default_rng(seed), "comb", spill=1.0)
         assert read_number_gray(predictor, gray, Path("field.png")).text == number, f"seed {seed}"
+
+
+def test_a_bold_number_across_a_combs_thick_line_in_short_cells_is_read_exactly(predictor):
+    # Marker digits written across a comb's 3 px line: each cell is one mark with its digit, and the line, found
+    # with a row on each side of it, had been too thick for a line of so short a mark: the cells were kept, their
+    # teeth read as 1s (8181181181).
+    rng = np.random.default_rng(13)
+    number = "".join(str(digit) for digit in rng.integers(0, 10, 4))
+    assert number == "8888"
+    height = int(rng.integers(40, 70))
+    layout = FormLayout(height, round(height * 1.1), round(height * 1.25), 3, round(height * 0.2), "comb")
+    crops = [np.asarray(Image.fromarray(sample(int(digit))).filter(ImageFilter.MaxFilter(3))) for digit in number]
+    gray = as_number_field(crops, rng, spill=1.0, layout=layout)
+    assert read_number_gray(predictor, gray, Path("field.png")).text == number
 
 
 SMALL_ROUND_ZEROS = (  # 0s written small in photos, as the analysis saw them at the level where boxes are looked for
