@@ -135,7 +135,7 @@ def _box_in_mark(own: np.ndarray) -> Sides | None:
     """A mark's printed box (``frame_bands``), or None: the widest pair of thin full rows with thin full columns
     at both ends between them (a digit written across the box's bottom may add a full row of its own below it),
     else a comb (``_comb_in_mark``)."""
-    height, width = own.shape
+    width = own.shape[1]
     rows = _frame_walls(own)
     spans = sorted(
         (
@@ -153,7 +153,7 @@ def _box_in_mark(own: np.ndarray) -> Sides | None:
     # A comb's line may be a row thicker than a box's side: a comb's cell is a short mark (its teeth and line, with
     # the digit written across it if there is one), and a 3 px line under a marker digit had been too thick for it
     # (its teeth are what tell a comb from a digit's bar).
-    return _comb_in_mark(own, _frame_walls(own, _wall_reach(height) + 2))
+    return _comb_in_mark(own, _frame_walls(own, spare_rows=2))
 
 
 def _comb_in_mark(own: np.ndarray, rows: list[tuple[int, int]]) -> Sides | None:
@@ -225,14 +225,14 @@ def _evenly_spaced(
     return [first, last]
 
 
-def _frame_walls(view: np.ndarray, thickest: int | None = None) -> list[tuple[int, int]]:
+def _frame_walls(view: np.ndarray, spare_rows: int = 1) -> list[tuple[int, int]]:
     """Thin runs of rows of a mark inked over ``FRAME_SIDE_COVER`` of its width (each row taken with its two
-    neighbours, so a box scanned a little askew still counts), at most ``thickest`` rows (by default a row more
-    than ``_wall_reach`` of the mark's height)."""
+    neighbours, so a box scanned a little askew still counts), at most ``spare_rows`` more than ``_wall_reach`` of
+    the mark's height."""
     near = view.copy()
     near[1:] |= view[:-1]
     near[:-1] |= view[1:]
-    thickest = thickest or _wall_reach(view.shape[0]) + 1
+    thickest = _wall_reach(view.shape[0]) + spare_rows
     return [(start, end) for start, end in true_runs(near.mean(axis=1) >= FRAME_SIDE_COVER) if end - start <= thickest]
 
 
