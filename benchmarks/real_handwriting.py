@@ -32,7 +32,8 @@ model's own threshold (as the CLI marks it): the misreads a user cannot catch. A
 ``--min-confidence`` values and the model's own, the share of wrong answers marked unsure beside the share of
 right ones (false alarms): what choosing a threshold trades. A third table reads numbers of 3-10 digits written
 with each image collection's digits as a scan (``as_number_scan``: digits side by side on white paper, as an
-envelope's ZIP code gives them) and in a form's printed field (``as_number_field``: one digit per cell of a row of
+envelope's ZIP code gives them; apart, and written close with their digits touching: ``as_close_number_scan``)
+and in a form's printed field (``as_number_field``: one digit per cell of a row of
 boxes or a comb), as ``CNN_usage.py --number`` reads them: read exactly per length, whether every digit was found,
 and each digit read right where they were. Last, the share of empty form cells (a printed box with nothing
 written in it) answered "no digit found", as they must be.
@@ -368,12 +369,22 @@ def ink_box(crop: np.ndarray, level: int = 40) -> np.ndarray:
     return crop[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1] if len(rows) and len(cols) else crop
 
 
-def as_number_scan(crops: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
+NUMBER_GAPS = (0.12, 0.4)
+"""The space between a scanned number's digits, in shares of the line's height: apart, as in a form's field."""
+CLOSE_GAPS = (-0.1, 0.05)
+"""...and written close, as people write a number in a hurry: from a tenth of the height overlapping (a digit's
+stroke reaching over its neighbour's columns) to a twentieth apart, so most digits touch or share columns."""
+
+
+def as_number_scan(
+    crops: list[np.ndarray], rng: np.random.Generator, gaps: tuple[float, float] = NUMBER_GAPS
+) -> np.ndarray:
     """Light-on-dark digit crops written side by side as one number on a scanned page, as a form's field or an
     envelope's ZIP code gives them: each cut to its ink and upscaled smoothly to the line's height (48-96 px,
-    each digit 88-100% of it, its foot 0-6% of it above the line's), a gap of 12-40% of the height between
-    digits, dark ink on white paper with a margin and a little sensor noise. The digits keep the shapes and
-    proportions the collection gave them: mfeat's 1s come as wide as its 4s."""
+    each digit 88-100% of it, its foot 0-6% of it above the line's), ``gaps`` (shares of the height, at random
+    between the two) between digits, dark ink on white paper with a margin and a little sensor noise. Where
+    digits overlap, the darker ink of the two shows. The digits keep the shapes and proportions the collection
+    gave them: mfeat's 1s come as wide as its 4s."""
     height = int(rng.integers(48, 97))
     glyphs = []
     for crop in crops:
@@ -381,19 +392,24 @@ def as_number_scan(crops: list[np.ndarray], rng: np.random.Generator) -> np.ndar
         digit_height = max(2, round(height * rng.uniform(0.88, 1.0)))
         width = max(2, round(box.shape[1] * digit_height / box.shape[0]))
         glyph = Image.fromarray(box).resize((width, digit_height), Image.Resampling.BICUBIC)
-        glyphs.append((np.asarray(glyph, np.float32) / 255.0, round(height * rng.uniform(0.0, 0.06))))
-    gaps = [round(height * rng.uniform(0.12, 0.4)) for _ in glyphs[1:]]
+        glyphs.append((np.clip(np.asarray(glyph, np.float32) / 255.0, 0, 1), round(height * rng.uniform(0.0, 0.06))))
+    spaces = [round(height * rng.uniform(*gaps)) for _ in glyphs[1:]]
     margin = [round(height * rng.uniform(0.3, 1.0)) for _ in range(4)]
-    width = sum(glyph.shape[1] for glyph, _ in glyphs) + sum(gaps)
-    canvas = np.zeros((margin[0] + round(height * 1.06) + margin[1], margin[2] + width + margin[3]), np.float32)
-    left = margin[2]
-    for (glyph, lift), gap in zip(glyphs, [*gaps, 0]):
+    lefts = np.cumsum([margin[2]] + [glyph.shape[1] + space for (glyph, _), space in zip(glyphs, spaces)])
+    width = max(left + glyph.shape[1] for left, (glyph, _) in zip(lefts, glyphs)) + margin[3]
+    canvas = np.zeros((margin[0] + round(height * 1.06) + margin[1], width), np.float32)
+    for left, (glyph, lift) in zip(lefts, glyphs):
         bottom = margin[0] + height - lift
-        canvas[bottom - glyph.shape[0] : bottom, left : left + glyph.shape[1]] = np.clip(glyph, 0, 1)
-        left += glyph.shape[1] + gap
+        place = canvas[bottom - glyph.shape[0] : bottom, left : left + glyph.shape[1]]
+        np.maximum(place, glyph, out=place)
     paper, pen = rng.uniform(215, 250), rng.uniform(10, 70)
     gray = paper - (paper - pen) * canvas + rng.normal(0, 3, canvas.shape)
     return np.clip(gray, 0, 255).astype(np.uint8)
+
+
+def as_close_number_scan(crops: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
+    """``as_number_scan`` with the digits written close (``CLOSE_GAPS``): touching, or a stroke reaching over."""
+    return as_number_scan(crops, rng, CLOSE_GAPS)
 
 
 FIELD_STYLES = ("joined boxes", "separate boxes", "comb")
@@ -669,6 +685,10 @@ def main() -> int:
             answers = read_numbers(predictor, crops, labels, args.numbers, fields_rng, as_number_field)
             number_rows.append(numbers_row(f"{collection.name} | in a form's printed field", answers, threshold))
             print(f"  {collection.name}, numbers in fields: {number_rows[-1]}", file=sys.stderr)
+            close_rng = np.random.default_rng([args.seed, position, 3])
+            answers = read_numbers(predictor, crops, labels, args.numbers, close_rng, as_close_number_scan)
+            number_rows.append(numbers_row(f"{collection.name} | scan, written close", answers, threshold))
+            print(f"  {collection.name}, numbers written close: {number_rows[-1]}", file=sys.stderr)
         cells_rng = np.random.default_rng([args.seed, position, 2])  # the rows before it draw as they did without it
         if args.limit:
             keep = rng.choice(len(labels), min(args.limit, len(labels)), replace=False)
@@ -720,7 +740,8 @@ def main() -> int:
         groups = " | ".join(f"{low}-{high} digits" for low, high in NUMBER_LENGTHS)
         print(
             f"\nNumbers of {NUMBER_LENGTHS[0][0]}-{NUMBER_LENGTHS[-1][1]} digits written with each collection's digits, "
-            "side by side as a scan and one per cell of a form's printed field, read as --number does\n"
+            "side by side as a scan (apart, or written close: touching or sharing columns) and one per cell of a "
+            "form's printed field, read as --number does\n"
         )
         header = f"| collection | written | numbers | {groups} | read exactly | digits all found "
         header += "| each digit right, where all found | wrong, not marked unsure |"

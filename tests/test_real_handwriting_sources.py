@@ -15,6 +15,8 @@ from PIL import Image, ImageDraw
 from scipy.io import savemat
 
 from benchmarks.real_handwriting import (
+    CLOSE_GAPS,
+    NUMBER_GAPS,
     NumberAnswer,
     as_number_scan,
     members_sha256,
@@ -23,6 +25,7 @@ from benchmarks.real_handwriting import (
     parse_usps,
     read_members,
 )
+from digits.arrays import count_components
 from digits.errors import DigitsError
 from digits.numbers import segment_number
 from tests.synthetic import tight_glyph
@@ -116,6 +119,19 @@ def test_a_number_written_with_a_collections_crops_is_cut_back_into_those_digits
         assert all(left.right <= right.left for left, right in zip(boxes, boxes[1:]))
         heights = [box.height for box in boxes]
         assert 40 <= min(heights) and max(heights) <= 100 and min(heights) >= 0.8 * max(heights)
+
+
+def test_a_number_written_close_has_its_digits_touching_or_sharing_columns():
+    # The close rendering writes each digit from a tenth of the line's height over its neighbour to a twentieth
+    # apart, so most neighbours share ink or columns: the number is fewer separate marks than digits, and the
+    # darker ink shows where two overlap (no digit's ink is cleared by the next one).
+    rng = np.random.default_rng(5)
+    crops = [tight_glyph(digit, rng) for digit in (3, 8, 5, 2, 6, 9, 4)]
+    apart, close = (as_number_scan(crops, np.random.default_rng(1), gaps) for gaps in (NUMBER_GAPS, CLOSE_GAPS))
+    assert close.shape[1] < apart.shape[1]
+    marks = [count_components(gray < 128) for gray in (apart, close)]
+    assert marks[0] == len(crops) and marks[1] < len(crops)
+    assert (close < 128).sum() >= 0.9 * (apart < 128).sum()
 
 
 def test_the_numbers_row_counts_exact_reads_per_length_and_where_the_others_were_lost():
