@@ -116,13 +116,19 @@ def _bar_owner(mark: Box, digit_boxes: list[Box]) -> int | None:
     return best
 
 
+def group_mask(group: list[Component], labels: np.ndarray) -> np.ndarray:
+    """The ink of a group's components within its box (the label image cut to it): other marks inside left out."""
+    box = union_box(group)
+    return np.isin(labels[box.top : box.bottom, box.left : box.right], [part.label for part in group])
+
+
 def column_ranges(group: list[Component], labels: np.ndarray, count: int) -> list[tuple[int, int]]:
     """Split a group's columns into ``count`` digits, cutting at the columns with the least ink near the evenly
     spaced positions (where touching digits meet)."""
     box = union_box(group)
     if count == 1:
         return [(box.left, box.right)]
-    mask = np.isin(labels[box.top : box.bottom, box.left : box.right], [p.label for p in group])
+    mask = group_mask(group, labels)
     profile = mask.sum(axis=0).astype(np.float32)
     cuts = [box.left]
     for k in range(1, count):
@@ -222,8 +228,7 @@ def read_cuts(gray: np.ndarray, analysis: InkAnalysis, group: list[Component], l
     widths (a 1 beside a 0), were cut through their middles or not cut at all; numbers of real digits written
     touching were read exactly 16-44% of the time, 34-57% now (README, "Numbers written close")."""
     box = union_box(group)
-    mask = np.isin(analysis.labels[box.top : box.bottom, box.left : box.right], [p.label for p in group])
-    nodes = [0, *cut_columns(mask, line_height), box.width]
+    nodes = [0, *cut_columns(group_mask(group, analysis.labels), line_height), box.width]
     whole_allowed = box.width <= CERTAINLY_SEVERAL * line_height
     spans, pieces = [], []
     for start, left in enumerate(nodes):
