@@ -773,6 +773,13 @@ def center_by_mass(digit: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(frame), 0, 255).astype(np.uint8)
 
 
+def is_near_square(frame: np.ndarray) -> bool:
+    """Whether an MNIST-style digit's ink box is at least ``NEAR_SQUARE`` as wide as it is high (False if blank)."""
+    rows = np.flatnonzero(frame.max(axis=1) > MNIST_INK_LEVEL)
+    cols = np.flatnonzero(frame.max(axis=0) > MNIST_INK_LEVEL)
+    return len(rows) > 0 and cols[-1] - cols[0] + 1 >= NEAR_SQUARE * (rows[-1] - rows[0] + 1)
+
+
 def narrowed(frame: np.ndarray, share: float = NARROWED_WIDTH) -> np.ndarray | None:
     """The same MNIST-style digit with its width cut to ``share`` (longer side back to 20 px, centred by mass),
     or None when its box is not near square.
@@ -782,15 +789,13 @@ def narrowed(frame: np.ndarray, share: float = NARROWED_WIDTH) -> np.ndarray | N
     Nothing in the image says whether it was stretched, so a near-square digit is read both as it is and
     narrowed, and the readings are averaged (``digits.predict.predict_arrays``).
     """
+    if not is_near_square(frame):
+        return None
     rows, cols = (
         np.flatnonzero(frame.max(axis=1) > MNIST_INK_LEVEL),
         np.flatnonzero(frame.max(axis=0) > MNIST_INK_LEVEL),
     )
-    if len(rows) == 0:
-        return None
     height, width = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
-    if width < NEAR_SQUARE * height:
-        return None
     box = frame[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].astype(np.float32)
     scale = DIGIT_BOX / max(height, width * share)
     size = (max(1, round(width * share * scale)), max(1, round(height * scale)))

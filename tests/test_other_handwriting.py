@@ -10,12 +10,13 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from benchmarks.real_handwriting import FIELD_STYLES, FormLayout, as_form_cell, as_number_field
+from benchmarks.real_handwriting import FIELD_STYLES, FormLayout, as_form_cell, as_number_field, as_number_scan
 from digits.arrays import label_components, stroke_anisotropy, stroke_width
 from digits.predict import (
     default_min_confidence,
     default_model_path,
     load_predictor,
+    number_looks_stretched,
     predict_arrays,
     predict_gray,
     read_number_gray,
@@ -162,6 +163,40 @@ def test_a_one_stretched_sideways_trusts_its_narrowed_reading(predictor, index):
     assert one.shape == (16, 16)
     assert narrowed_weight(preprocess_digit(one)) > 0.5
     assert read(predictor, one) == 1
+
+
+def pen_drawing(strokes: list[list[tuple[float, float]]], pen: int = 10, size: int = 100) -> np.ndarray:
+    """Strokes (points as shares of the canvas) drawn with a round pen, light ink on black, cut to their ink."""
+    image = Image.new("L", (size, size), 0)
+    for line in strokes:
+        ImageDraw.Draw(image).line([(x * size, y * size) for x, y in line], fill=255, width=pen, joint="curve")
+    return ink_box(np.asarray(image))
+
+
+ONE_WITH_A_SHORT_FLAG = [[(0.5, 0.12), (0.6, 0.05), (0.5, 0.95)]]
+ZERO = [
+    [(0.5, 0.05), (0.2, 0.2), (0.1, 0.5), (0.2, 0.85), (0.5, 0.95), (0.8, 0.85), (0.9, 0.5), (0.8, 0.15), (0.5, 0.05)]
+]
+
+
+@pytest.mark.parametrize("number", ["101", "1001", "110"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_number_of_digits_stretched_to_fill_boxes_is_read_narrowed(predictor, number, seed):
+    # Drawn digits each stretched to fill a 16x16 box (as a form's cells cut out, or mfeat, deliver them), then
+    # written side by side as one number: the 1 is as wide as the 0, a slanted bar with a flag. Read as written it
+    # is a 7 (seven of these nine numbers were read with 7s); every digit of the number is as wide as high, which a
+    # hand never writes, so the number's digits are read narrowed too (``number_looks_stretched``).
+    crops = [resized(pen_drawing(ONE_WITH_A_SHORT_FLAG if c == "1" else ZERO), 16, 16) for c in number]
+    result = read_number_gray(predictor, as_number_scan(crops, np.random.default_rng(seed)), Path("number.png"))
+    assert result.text == number
+
+
+def test_a_number_written_by_hand_is_read_as_written_not_narrowed():
+    # The same digits as drawn, the 1 a narrow stroke: this number is not stretched, and its near-square 0s are not
+    # read narrowed (a narrowed thick 0 may be read 1).
+    frames = np.stack([preprocess_digit(255 - pen_drawing(ONE_WITH_A_SHORT_FLAG if c == "1" else ZERO)) for c in "101"])
+    assert not number_looks_stretched(frames)
+    assert number_looks_stretched(frames[1:2]) and not number_looks_stretched(frames[:1])
 
 
 @pytest.mark.parametrize("seed", [40, 187, 269])
