@@ -144,11 +144,14 @@ def measure(args: argparse.Namespace, scratch: Path) -> int:
         truth = "".join(str(mnist.labels[i]) for i in indices)
         try:
             found = find_number_digits(predictor, gray)
-            frames = np.stack([f for _, f in found])
+            frames = np.stack([digit.frame for digit in found])
             probabilities = predict_number_digits(predictor, frames)
             read = "".join(str(d) for d in probabilities.argmax(axis=1))
             read_once = "".join(str(d) for d in predict_number_digits(predictor, frames, tta=False).argmax(axis=1))
-            confidence = float(probabilities.max(axis=1).min())  # unsure when any digit is: NumberResult.uncertain
+            # Unsure when any digit is (NumberResult.uncertain): under the threshold, or, at any threshold, cut from
+            # a mark that might as well be other digits.
+            in_doubt = any(digit.cut_in_doubt for digit in found)
+            confidence = 0.0 if in_doubt else float(probabilities.max(axis=1).min())
         except (NoDigitFound, TooManyDigits):  # the CLI's answer would be an error line: not read
             read = read_once = ""
             confidence = 0.0

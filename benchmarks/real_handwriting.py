@@ -600,13 +600,15 @@ class NumberAnswer:
     exact: bool
     all_found: bool  # as many digits found as written
     digits_right: int  # digits read right, where all were found
-    confidence: float  # its least sure digit's; 0 when nothing was read
+    unsure: bool  # marked unsure as --number marks it (a digit under the threshold, or cut in doubt); or not read
 
 
-def read_numbers(predictor, crops: np.ndarray, labels: np.ndarray, count: int, rng, write=None) -> list[NumberAnswer]:
+def read_numbers(
+    predictor, crops: np.ndarray, labels: np.ndarray, count: int, rng, threshold: float, write=None
+) -> list[NumberAnswer]:
     """Write ``count`` numbers of 3-10 digits drawn at random from ``crops`` (light on dark) with ``write``
     (``as_number_scan`` unless told: as scans) and read each as ``CNN_usage.py --number`` does
-    (``read_number_gray``)."""
+    (``read_number_gray``, unsure under ``threshold``)."""
     write = write or as_number_scan
     low, high = NUMBER_LENGTHS[0][0], NUMBER_LENGTHS[-1][1]
     answers = []
@@ -614,17 +616,17 @@ def read_numbers(predictor, crops: np.ndarray, labels: np.ndarray, count: int, r
         picks = rng.choice(len(labels), int(rng.integers(low, high + 1)))
         truth = "".join(str(labels[i]) for i in picks)
         try:
-            result = read_number_gray(predictor, write([crops[i] for i in picks], rng), Path("-"))
-            text, confidence = result.text, min((digit.confidence for digit in result.digits), default=0.0)
+            result = read_number_gray(predictor, write([crops[i] for i in picks], rng), Path("-"), threshold)
+            text, unsure = result.text, result.uncertain or not result.digits
         except DigitsError:  # more digit-sized marks than a number may have: not read
-            text, confidence = "", 0.0
+            text, unsure = "", True
         found = len(text) == len(truth)
         right = sum(a == b for a, b in zip(text, truth)) if found else 0
-        answers.append(NumberAnswer(len(truth), text == truth, found, right, confidence))
+        answers.append(NumberAnswer(len(truth), text == truth, found, right, unsure))
     return answers
 
 
-def numbers_row(name: str, answers: list[NumberAnswer], threshold: float) -> str:
+def numbers_row(name: str, answers: list[NumberAnswer]) -> str:
     """One row of the numbers table: read exactly per length group and overall, where the rest were lost, and
     the share read wrong without being marked unsure."""
     cells = [name, str(len(answers))]
@@ -636,7 +638,7 @@ def numbers_row(name: str, answers: list[NumberAnswer], threshold: float) -> str
         f"**{np.mean([a.exact for a in answers]):.2%}**",
         f"{len(found) / len(answers):.2%}",
         f"{sum(a.digits_right for a in found) / max(1, sum(a.length for a in found)):.2%}",
-        f"{np.mean([not a.exact and a.confidence >= threshold for a in answers]):.2%}",
+        f"{np.mean([not a.exact and not a.unsure for a in answers]):.2%}",
     ]
     return "| " + " | ".join(cells) + " |"
 
@@ -678,16 +680,16 @@ def main() -> int:
             # above are the same with or without numbers, whatever --only leaves out.
             crops = 255 - data if collection.kind == "drawing" else data
             numbers_rng = np.random.default_rng([args.seed, position])
-            answers = read_numbers(predictor, crops, labels, args.numbers, numbers_rng)
-            number_rows.append(numbers_row(f"{collection.name} | scan", answers, threshold))
+            answers = read_numbers(predictor, crops, labels, args.numbers, numbers_rng, threshold)
+            number_rows.append(numbers_row(f"{collection.name} | scan", answers))
             print(f"  {collection.name}, numbers: {number_rows[-1]}", file=sys.stderr)
             fields_rng = np.random.default_rng([args.seed, position, 1])
-            answers = read_numbers(predictor, crops, labels, args.numbers, fields_rng, as_number_field)
-            number_rows.append(numbers_row(f"{collection.name} | in a form's printed field", answers, threshold))
+            answers = read_numbers(predictor, crops, labels, args.numbers, fields_rng, threshold, as_number_field)
+            number_rows.append(numbers_row(f"{collection.name} | in a form's printed field", answers))
             print(f"  {collection.name}, numbers in fields: {number_rows[-1]}", file=sys.stderr)
             close_rng = np.random.default_rng([args.seed, position, 3])
-            answers = read_numbers(predictor, crops, labels, args.numbers, close_rng, as_close_number_scan)
-            number_rows.append(numbers_row(f"{collection.name} | scan, written close", answers, threshold))
+            answers = read_numbers(predictor, crops, labels, args.numbers, close_rng, threshold, as_close_number_scan)
+            number_rows.append(numbers_row(f"{collection.name} | scan, written close", answers))
             print(f"  {collection.name}, numbers written close: {number_rows[-1]}", file=sys.stderr)
         cells_rng = np.random.default_rng([args.seed, position, 2])  # the rows before it draw as they did without it
         if args.limit:

@@ -27,7 +27,8 @@ EPILOG = """examples:
   python CNN_usage.py serve --port 8000      (HTTP service; serve --help for its options)
 
 A blank image prints "no digit found". A prediction less confident than --min-confidence (by default the
-threshold chosen on the model's validation set, stored in its metadata) is marked "uncertain".
+threshold chosen on the model's validation set, stored in its metadata) is marked "uncertain"; so is, with
+--number, a digit cut from a mark that reads nearly as well cut into another number of digits.
 exit status: 0 when every input was read, 1 when any failed, 2 for bad arguments, 130 when interrupted."""
 
 

@@ -9,6 +9,8 @@ marks is refused at once (a grid, a texture), so the work per image stays bounde
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from digits.arrays import Box, Component, percentile_last_axis, true_runs, union_box
@@ -47,6 +49,11 @@ PIECE_HEIGHT = 0.65
 flag or a 2's tail cut off is read as a confident 1 but is no digit."""
 PIECE_WIDTH = 1.3
 """...and at most this many line heights wide (the whole group may be one digit up to ``CERTAINLY_SEVERAL``)."""
+CUT_DOUBT = 0.05
+"""A group whose best way to cut into another number of digits reads within this much (its least confident
+piece's confidence) of the way chosen is in doubt: its digits are marked unsure, however confident each is. Why:
+two digits overlapping read as one confident digit, or one wide digit read as two, is a wrong number no digit's
+confidence warns of (README, "Numbers written close")."""
 
 
 NUMBER_WORK_SIDE = 480
@@ -58,6 +65,16 @@ MAX_NUMBER_PARTS = 8 * MAX_DIGITS
 MAX_CUTS = 3 * MAX_DIGITS
 """The most places a group is tried cut at (``cut_columns``), the ones with the least ink: the pieces read stay a
 few hundred whatever the image holds."""
+
+
+class FoundDigit(NamedTuple):
+    """One digit of a number as ``segment_number`` found it: its box in the image's pixels, its MNIST-style
+    uint8 (28, 28) frame, and whether the mark it was cut from might as well be cut into another number of
+    digits (``CUT_DOUBT``)."""
+
+    box: Box
+    frame: np.ndarray
+    cut_in_doubt: bool = False
 
 
 class TooManyDigits(ValueError):
@@ -149,14 +166,15 @@ def split_candidates(width: int, line_height: int) -> list[int]:
     return [guess] if width > CERTAINLY_SEVERAL * line_height else [1, guess]
 
 
-def segment_number(gray: np.ndarray, classify=None) -> list[tuple[Box, np.ndarray]]:
-    """Grey image of a handwritten number in one line -> each digit's box (image pixels) and MNIST-style
-    uint8 (28, 28), left to right. Raises NoDigitFound for a blank image.
+def segment_number(gray: np.ndarray, classify=None) -> list[FoundDigit]:
+    """Grey image of a handwritten number in one line -> its digits, left to right (``FoundDigit``: box in image
+    pixels, MNIST-style uint8 (28, 28), whether its cut is in doubt). Raises NoDigitFound for a blank image.
 
     Pieces of one digit are merged (shared columns, gaps bridged); a group too wide for one digit is split
     where touching digits meet. With ``classify`` (uint8 (N, 28, 28) -> probabilities (N, 10)), how the pieces
     read decides where and into how many (``read_cuts``; the whole group, while it may still be one wide digit,
-    is one way): the reading whose least confident digit is most confident wins. Without it, the width alone
+    is one way): the reading whose least confident digit is most confident wins, and its digits are in doubt
+    when a reading with another number of digits comes within ``CUT_DOUBT`` of it. Without it, the width alone
     decides, cutting at even steps.
     """
     gray, upscaled = upscale_small(gray)
@@ -173,9 +191,10 @@ def segment_number(gray: np.ndarray, classify=None) -> list[tuple[Box, np.ndarra
     for group in groups:
         width = union_box(group).width
         if classify is not None and width > ONE_DIGIT_WIDTH * line_height:
-            pieces = read_cuts(gray, analysis, group, line_height, classify)
-            if pieces:
-                digits.extend(pieces)
+            cut = read_cuts(gray, analysis, group, line_height, classify)
+            if cut:
+                pieces, in_doubt = cut
+                digits.extend(FoundDigit(box, frame, in_doubt) for box, frame in pieces)
                 continue
         readings = [
             [
@@ -193,9 +212,9 @@ def segment_number(gray: np.ndarray, classify=None) -> list[tuple[Box, np.ndarra
             weakest = [
                 float(classify(np.stack([frame for _, frame in reading])).max(axis=1).min()) for reading in readings
             ]
-            digits.extend(readings[int(np.argmax(weakest))])
+            digits.extend(FoundDigit(box, frame) for box, frame in readings[int(np.argmax(weakest))])
         elif readings:
-            digits.extend(readings[-1])
+            digits.extend(FoundDigit(box, frame) for box, frame in readings[-1])
     if not digits:
         raise NoDigitFound("no digits found")
     if len(digits) > MAX_DIGITS:
@@ -222,7 +241,8 @@ def cut_columns(mask: np.ndarray, line_height: int) -> list[int]:
 def read_cuts(gray: np.ndarray, analysis: InkAnalysis, group: list[Component], line_height: int, classify):
     """The digits of a group too wide for one digit, cut where its pieces read best: of every way to cut it at
     ``cut_columns`` into pieces of a digit's height and width (the whole group too, if not certainly several),
-    the one whose least confident piece is most confident. None if there is no such way.
+    the one whose least confident piece is most confident; and whether the best way into another number of
+    pieces comes within ``CUT_DOUBT`` of it. None if there is no such way.
 
     Why: touching digits were cut at even steps of a usual digit's width, so digits written close, of unequal
     widths (a 1 beside a 0), were cut through their middles or not cut at all; numbers of real digits written
@@ -243,21 +263,26 @@ def read_cuts(gray: np.ndarray, analysis: InkAnalysis, group: list[Component], l
     if not pieces:
         return None
     confidence = classify(np.stack([frame for _, frame in pieces])).max(axis=1)
-    # The best way to reach each cut: its weakest piece's confidence, and the piece that ends there. The spans come
-    # ordered by where they start, so every way to reach a cut is known before a piece starts from it.
+    # The best way to reach each cut: its weakest piece's confidence, and the piece that ends there; and, for the
+    # doubt, the best way to reach it in each number of pieces. The spans come ordered by where they start, so
+    # every way to reach a cut is known before a piece starts from it.
     weakest = [np.inf] + [-np.inf] * (len(nodes) - 1)
     last: list[int | None] = [None] * len(nodes)
+    by_count = np.full((len(nodes), len(nodes)), -np.inf)
+    by_count[0, 0] = np.inf
     for index, (start, end) in enumerate(spans):
         value = min(weakest[start], float(confidence[index]))
         if value > weakest[end]:
             weakest[end], last[end] = value, index
+        by_count[end, 1:] = np.maximum(by_count[end, 1:], np.minimum(by_count[start, :-1], confidence[index]))
     if last[-1] is None:
         return None
     chosen, end = [], len(nodes) - 1
     while end:
         chosen.append(pieces[last[end]])
         end = spans[last[end]][0]
-    return chosen[::-1]
+    others = np.delete(by_count[-1], len(chosen))
+    return chosen[::-1], bool(others.max() >= weakest[-1] - CUT_DOUBT)
 
 
 def _digit_from_columns(gray: np.ndarray, analysis: InkAnalysis, group: list[Component], columns: tuple[int, int]):

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 
-from digits.arrays import Box
 from digits.constants import (
     BUNDLED_MODELS_DIR,
     DEFAULT_MIN_CONFIDENCE,
@@ -29,7 +28,7 @@ from digits.constants import (
 )
 from digits.errors import DigitsError
 from digits.images import decode_side, load_digit_array, read_gray, to_model_input
-from digits.numbers import TooManyDigits, segment_number
+from digits.numbers import FoundDigit, TooManyDigits, segment_number
 from digits.preprocess import NoDigitFound, is_near_square, narrowed, narrowed_weight, preprocess_digit
 from digits.quiet import native_stderr_silenced
 from digits.results import DigitResult, Failure, NoDigit, NumberResult, Result
@@ -217,7 +216,7 @@ def number_looks_stretched(frames: np.ndarray) -> bool:
     return len(frames) > 0 and all(is_near_square(frame) for frame in frames)
 
 
-def find_number_digits(predictor: Predictor, gray: np.ndarray) -> list[tuple[Box, np.ndarray]]:
+def find_number_digits(predictor: Predictor, gray: np.ndarray) -> list[FoundDigit]:
     """The digits of a number in a grey image, each box and 28x28 frame, as the CLI finds them: ``segment_number``,
     deciding between one wide digit and two touching ones by how the digits read (shifted, never narrowed: the
     pieces tried are not yet a number)."""
@@ -225,13 +224,14 @@ def find_number_digits(predictor: Predictor, gray: np.ndarray) -> list[tuple[Box
 
 
 def _digit_result(
-    path: Path, network_input: np.ndarray, probabilities: np.ndarray, min_confidence: float
+    path: Path, network_input: np.ndarray, probabilities: np.ndarray, min_confidence: float, in_doubt: bool = False
 ) -> DigitResult:
+    """A digit's result: uncertain under ``min_confidence`` or, when unsure answers are marked at all
+    (``min_confidence`` above 0), when it was cut from a mark that might as well be other digits (``in_doubt``)."""
     digit = int(np.argmax(probabilities))
     confidence = float(probabilities[digit])
-    return DigitResult(
-        path, digit, confidence, tuple(float(p) for p in probabilities), confidence < min_confidence, network_input
-    )
+    uncertain = confidence < min_confidence or (in_doubt and min_confidence > 0)
+    return DigitResult(path, digit, confidence, tuple(float(p) for p in probabilities), uncertain, network_input)
 
 
 def predict_files(
@@ -303,11 +303,15 @@ def read_number_gray(
         return NumberResult(source, (), ())
     except TooManyDigits as error:
         raise DigitsError(f"{source}: {error}") from None
-    frames = np.stack([frame for _, frame in found])
+    frames = np.stack([digit.frame for digit in found])
     probabilities = predict_number_digits(predictor, frames)
-    digits = tuple(_digit_result(source, frame, probs, min_confidence) for frame, probs in zip(frames, probabilities))
+    digits = tuple(
+        _digit_result(source, digit.frame, probs, min_confidence, digit.cut_in_doubt)
+        for digit, probs in zip(found, probabilities)
+    )
     boxes = tuple(
-        tuple(int(round(value * scale)) for value in (box.left, box.top, box.right, box.bottom)) for box, _ in found
+        tuple(int(round(value * scale)) for value in (digit.box.left, digit.box.top, digit.box.right, digit.box.bottom))
+        for digit in found
     )
     return NumberResult(source, digits, boxes)
 

@@ -114,7 +114,7 @@ def test_a_number_written_with_a_collections_crops_is_cut_back_into_those_digits
     for seed in range(6):
         gray = as_number_scan(crops, np.random.default_rng(seed))
         assert gray.dtype == np.uint8 and np.median(gray) > 200
-        boxes = [box for box, _ in segment_number(gray)]
+        boxes = [digit.box for digit in segment_number(gray)]
         assert len(boxes) == len(crops)
         assert all(left.right <= right.left for left, right in zip(boxes, boxes[1:]))
         heights = [box.height for box in boxes]
@@ -136,10 +136,10 @@ def test_a_number_written_close_has_its_digits_touching_or_sharing_columns():
 
 def test_the_numbers_row_counts_exact_reads_per_length_and_where_the_others_were_lost():
     answers = [
-        NumberAnswer(3, True, True, 3, 0.99),
-        NumberAnswer(4, False, True, 3, 0.97),  # one digit misread, given as sure
-        NumberAnswer(6, False, False, 0, 0.50),  # a digit lost, marked unsure
-        NumberAnswer(9, True, True, 9, 0.95),
+        NumberAnswer(3, True, True, 3, False),
+        NumberAnswer(4, False, True, 3, False),  # one digit misread, given as sure
+        NumberAnswer(6, False, False, 0, True),  # a digit lost, marked unsure
+        NumberAnswer(9, True, True, 9, False),
     ]
-    cells = numbers_row("usps", answers, threshold=0.93).strip("| ").split(" | ")
+    cells = numbers_row("usps", answers).strip("| ").split(" | ")
     assert cells == ["usps", "4", "50.00% (2)", "0.00% (1)", "100.00% (1)", "**50.00%**", "75.00%", "93.75%", "25.00%"]
