@@ -5,11 +5,11 @@ Handwritten digits from the MNIST test set (real handwriting, never trained on) 
 paper with ``tests.synthetic``: dark ink on light paper, random position, size, rotation, pen width, lighting
 gradient, noise, blur, JPEG quality, RGB / L / RGBA, EXIF rotation, ruled lines. Prints Markdown tables:
 single-digit accuracy per condition, multi-digit numbers read exactly (and whether a number was lost to its
-digit count or to a misread digit), numbers by pen, what the user is told (a wrong answer marked unsure at the
+digit count or to a misread digit), numbers by pen, numbers written close (touching or overlapping), what the user is told (a wrong answer marked unsure at the
 model's own threshold, as the CLI marks it, or given as if it were sure), the preprocessing time of a 640x480
 photo (median of repeated runs), and MNIST test accuracy with and without the preprocessing.
 
-    python -m benchmarks.photos [--singles 2000] [--numbers 500] [--model models/digits_cnn.tflite]
+    python -m benchmarks.photos [--singles 2000] [--numbers 500] [--close-numbers 300] [--model models/digits_cnn.tflite]
 """
 
 from __future__ import annotations
@@ -19,10 +19,12 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks.real_handwriting import CLOSE_GAPS, NUMBER_LENGTHS
 from benchmarks.told import TOLD, Readings
 from digits.constants import CACHE_DIR_NAME, DATA_DIR
 from digits.folders import load_labelled_folder
@@ -73,6 +75,12 @@ def main() -> int:
     parser.add_argument("--singles", type=int, default=2000, help="single-digit photos (default: %(default)s)")
     parser.add_argument(
         "--numbers", type=int, default=500, help="multi-digit photos, 2-10 digits (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--close-numbers",
+        type=int,
+        default=300,
+        help="photos of 3-10-digit numbers written close, touching or overlapping (default: %(default)s; 0: none)",
     )
     parser.add_argument("--model", type=Path, default=None, help="model to use (default: the committed one)")
     parser.add_argument("--seed", type=int, default=2026)
@@ -173,6 +181,8 @@ def measure(args: argparse.Namespace, scratch: Path) -> int:
         counts[2] += 1
         counts[3].append((read == truth, confidence))
 
+    close_rows = numbers_written_close(args, mnist, predictor, threshold, scratch)
+
     # Preprocessing time of a 640x480 photo.
     photos = [photograph([i], (640, 480))[0] for i in rng.choice(len(mnist.labels), 50)]
     for _ in range(5):
@@ -244,6 +254,16 @@ def measure(args: argparse.Namespace, scratch: Path) -> int:
     ]
     print(table(told_rows, (f"what the user is told (unsure under {threshold:.2f})", *TOLD)))
     print()
+    if close_rows:
+        header = (
+            "numbers written close",
+            "images",
+            "read exactly",
+            "digits all found",
+            "each digit right, where all found",
+        )
+        print(table(close_rows, (*header, "wrong, given as sure")))
+        print()
     print(
         table(
             [
@@ -268,6 +288,52 @@ def measure(args: argparse.Namespace, scratch: Path) -> int:
         )
     )
     return 0
+
+
+def ink_cropped(frame: np.ndarray) -> np.ndarray:
+    """An MNIST frame cut to its ink: its 4 px margins would keep digits apart however close they are written."""
+    rows, cols = np.flatnonzero(frame.max(axis=1) > 40), np.flatnonzero(frame.max(axis=0) > 40)
+    return frame[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+
+def numbers_written_close(args, mnist, predictor, threshold: float, scratch: Path) -> list[tuple]:
+    """Photos of 3-10-digit numbers written close (``CLOSE_GAPS`` of the height between the digits' ink: touching,
+    or a stroke reaching over), read as the CLI reads them; one table row per length group and one for all. A
+    generator of their own, so the other tables draw the same photos with or without them."""
+    rng = np.random.default_rng([args.seed, 1])
+    canvases = [(640, 480), (1024, 768), (800, 200), (480, 640)]
+    groups = defaultdict(list)  # length group -> (exact, all found, digits right, digits, confidence)
+    for k in range(args.close_numbers):
+        indices = rng.choice(len(mnist.labels), int(rng.integers(3, 11)))
+        truth = "".join(str(mnist.labels[i]) for i in indices)
+        settings = replace(random_settings(rng, canvases[k % len(canvases)]), gaps=CLOSE_GAPS)
+        image, _ = photo_of_digits([ink_cropped(mnist.images[i]) for i in indices], settings, rng)
+        path = scratch / f"c.{'png' if image.mode == 'RGBA' else 'jpg'}"
+        save_photo(image, path, settings)
+        gray = read_gray(path, decode_side(number=True))[0]
+        try:
+            found = find_number_digits(predictor, gray)
+            probabilities = predict_number_digits(predictor, np.stack([digit.frame for digit in found]))
+            read = "".join(str(d) for d in probabilities.argmax(axis=1))
+            in_doubt = any(digit.cut_in_doubt for digit in found)
+            confidence = 0.0 if in_doubt else float(probabilities.max(axis=1).min())
+        except (NoDigitFound, TooManyDigits):
+            read, confidence = "", 0.0
+        found_all = len(read) == len(truth)
+        right = sum(a == b for a, b in zip(read, truth)) if found_all else 0
+        group = next(f"{low}-{high} digits" for low, high in NUMBER_LENGTHS if low <= len(truth) <= high)
+        for key in (group, "all"):
+            groups[key].append((read == truth, found_all, right, len(truth) if found_all else 0, confidence))
+    rows = []
+    for key in [f"{low}-{high} digits" for low, high in NUMBER_LENGTHS] + ["all"]:
+        answers = groups.get(key, [])
+        if not answers:
+            continue
+        exact, found_all, right, digits, confidence = zip(*answers)
+        wrong_sure = Readings.collect(list(zip(exact, confidence))).given_as_sure(threshold)
+        cells = (f"{np.mean(exact):.2%}", f"{np.mean(found_all):.2%}", f"{sum(right) / max(1, sum(digits)):.2%}")
+        rows.append((key, len(answers), *cells, f"{wrong_sure:.2%}"))
+    return rows
 
 
 if __name__ == "__main__":

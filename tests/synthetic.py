@@ -88,6 +88,8 @@ class PhotoSettings:
     mode: str = "RGB"
     exif_orientation: int = 1
     ruled_lines: bool = False
+    gaps: tuple[float, float] = (0.08, 0.35)
+    """Space between neighbouring glyphs, drawn between these shares of the digit height (negative: overlapping)."""
 
 
 def random_settings(rng: np.random.Generator, canvas: tuple[int, int] | None = None) -> PhotoSettings:
@@ -133,7 +135,7 @@ def _ink_layer(
             size = 2 * radius + 1
             image = image.filter(ImageFilter.MaxFilter(size) if settings.stroke > 0 else ImageFilter.MinFilter(size))
         scaled.append(image)
-    gaps = [int(rng.uniform(0.08, 0.35) * target_h) for _ in scaled[1:]]
+    gaps = [int(rng.uniform(*settings.gaps) * target_h) for _ in scaled[1:]]
     row_width = sum(image.width for image in scaled) + sum(gaps)
     shrink = min(1.0, 0.95 * width / row_width)
     if shrink < 1.0:  # a long number on a narrow canvas: make it smaller rather than cut it

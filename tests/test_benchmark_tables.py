@@ -50,3 +50,29 @@ def test_real_handwriting_counts_a_blank_as_wrong_but_never_as_given_as_sure():
     assert readings.given_as_sure(0.91) == 0.2  # only the confident misread
     assert readings.flagged(0.91) == "67% / 50.0%"
     assert Readings(np.array([True]), np.array([0.99])).flagged(0.91) == "— / 0.0%"
+
+
+def test_the_photo_benchmark_writes_numbers_close_when_asked():
+    # The photo generator wrote every number with its digits 8-35% of the height apart, and MNIST's frames keep
+    # 4 px of margin on top: numbers written close were never photographed. Cut to their ink and written with
+    # CLOSE_GAPS, neighbouring digits touch or overlap.
+    from dataclasses import replace
+
+    import numpy as np
+    from PIL import Image
+
+    from benchmarks.photos import ink_cropped
+    from benchmarks.real_handwriting import CLOSE_GAPS
+    from tests.conftest import ROOT
+    from tests.synthetic import PhotoSettings, photo_of_digits
+
+    glyphs = [
+        ink_cropped(np.asarray(Image.open(ROOT / "data" / "samples" / f"{d}.jpg").convert("L"))) for d in range(10)
+    ]
+    assert all(min(glyph.shape) > 0 and glyph[0].max() > 40 and glyph[:, 0].max() > 40 for glyph in glyphs)
+    settings = PhotoSettings(canvas=(1600, 300), digit_height=0.3)
+    for gaps, low, high in ((settings.gaps, 0.08, 0.35), (CLOSE_GAPS, -0.1, 0.05)):
+        _, boxes = photo_of_digits(glyphs, replace(settings, gaps=gaps), np.random.default_rng(0))
+        spaces = [(b[0] - a[2]) / (a[3] - a[1]) for a, b in zip(boxes, boxes[1:])]
+        assert all(low - 0.01 <= space <= high + 0.01 for space in spaces), spaces
+    assert min(spaces) < 0  # written close, some digits reach over their neighbour
