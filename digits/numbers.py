@@ -166,7 +166,7 @@ def split_candidates(width: int, line_height: int) -> list[int]:
     return [guess] if width > CERTAINLY_SEVERAL * line_height else [1, guess]
 
 
-def segment_number(gray: np.ndarray, classify=None) -> list[FoundDigit]:
+def segment_number(gray: np.ndarray, classify=None, sharpen: bool = True) -> list[FoundDigit]:
     """Grey image of a handwritten number in one line -> its digits, left to right (``FoundDigit``: box in image
     pixels, MNIST-style uint8 (28, 28), whether its cut is in doubt). Raises NoDigitFound for a blank image.
 
@@ -175,7 +175,7 @@ def segment_number(gray: np.ndarray, classify=None) -> list[FoundDigit]:
     read decides where and into how many (``read_cuts``; the whole group, while it may still be one wide digit,
     is one way): the reading whose least confident digit is most confident wins, and its digits are in doubt
     when a reading with another number of digits comes within ``CUT_DOUBT`` of it. Without it, the width alone
-    decides, cutting at even steps.
+    decides, cutting at even steps. ``sharpen``: a digit enlarged to be read is sharpened (``to_mnist_frame``).
     """
     gray, upscaled = upscale_small(gray)
     analysis = analyse(gray, NUMBER_WORK_SIDE, bridge=3, upscaled=upscaled)
@@ -191,7 +191,7 @@ def segment_number(gray: np.ndarray, classify=None) -> list[FoundDigit]:
     for group in groups:
         width = union_box(group).width
         if classify is not None and width > ONE_DIGIT_WIDTH * line_height:
-            cut = read_cuts(gray, analysis, group, line_height, classify)
+            cut = read_cuts(gray, analysis, group, line_height, classify, sharpen)
             if cut:
                 pieces, in_doubt = cut
                 digits.extend(FoundDigit(box, frame, in_doubt) for box, frame in pieces)
@@ -200,7 +200,7 @@ def segment_number(gray: np.ndarray, classify=None) -> list[FoundDigit]:
             [
                 crop
                 for crop in (
-                    _digit_from_columns(gray, analysis, group, columns)
+                    _digit_from_columns(gray, analysis, group, columns, sharpen)
                     for columns in column_ranges(group, analysis.labels, count)
                 )
                 if crop
@@ -238,7 +238,9 @@ def cut_columns(mask: np.ndarray, line_height: int) -> list[int]:
     return sorted(sorted(cuts, key=lambda column: profile[column])[:MAX_CUTS])
 
 
-def read_cuts(gray: np.ndarray, analysis: InkAnalysis, group: list[Component], line_height: int, classify):
+def read_cuts(
+    gray: np.ndarray, analysis: InkAnalysis, group: list[Component], line_height: int, classify, sharpen: bool = True
+):
     """The digits of a group too wide for one digit, cut where its pieces read best: of every way to cut it at
     ``cut_columns`` into pieces of a digit's height and width (the whole group too, if not certainly several),
     the one whose least confident piece is most confident; and whether the best way into another number of
@@ -256,7 +258,7 @@ def read_cuts(gray: np.ndarray, analysis: InkAnalysis, group: list[Component], l
             whole = start == 0 and end == len(nodes) - 1 and whole_allowed
             if nodes[end] - left > PIECE_WIDTH * line_height and not whole:
                 continue
-            piece = _digit_from_columns(gray, analysis, group, (box.left + left, box.left + nodes[end]))
+            piece = _digit_from_columns(gray, analysis, group, (box.left + left, box.left + nodes[end]), sharpen)
             if piece and piece[0].height >= PIECE_HEIGHT * line_height * analysis.factor_y:
                 spans.append((start, end))
                 pieces.append(piece)
@@ -285,7 +287,9 @@ def read_cuts(gray: np.ndarray, analysis: InkAnalysis, group: list[Component], l
     return chosen[::-1], bool(others.max() >= weakest[-1] - CUT_DOUBT)
 
 
-def _digit_from_columns(gray: np.ndarray, analysis: InkAnalysis, group: list[Component], columns: tuple[int, int]):
+def _digit_from_columns(
+    gray: np.ndarray, analysis: InkAnalysis, group: list[Component], columns: tuple[int, int], sharpen: bool = True
+):
     """The digit of ``group`` between work-copy ``columns``: (box in image pixels, uint8 28x28), or None if empty."""
     ink = ink_crop(gray, analysis, group, columns)
     rows = np.flatnonzero(ink.max(axis=1) > INK_LEVEL)
@@ -302,4 +306,4 @@ def _digit_from_columns(gray: np.ndarray, analysis: InkAnalysis, group: list[Com
         origin.left + int(cols[-1]) + 1,
         origin.top + int(rows[-1]) + 1,
     )
-    return box, to_mnist_frame(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], sharpen_enlarged=True)
+    return box, to_mnist_frame(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], sharpen_enlarged=sharpen)
