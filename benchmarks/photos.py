@@ -24,18 +24,18 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.real_handwriting import CLOSE_GAPS, NUMBER_LENGTHS
+from benchmarks.real_handwriting import CLOSE_GAPS, NUMBER_LENGTHS, ink_box
 from benchmarks.told import TOLD, Readings
 from digits.constants import CACHE_DIR_NAME, DATA_DIR
 from digits.folders import load_labelled_folder
 from digits.images import decode_side, read_gray
 from digits.numbers import TooManyDigits
 from digits.predict import (
-    find_number_digits,
     load_predictor,
     min_confidence_or_default,
     predict_arrays,
     predict_number_digits,
+    read_number_digits,
 )
 from digits.preprocess import NoDigitFound, preprocess_digit
 from digits.training.mnist import mnist_folders
@@ -151,15 +151,11 @@ def measure(args: argparse.Namespace, scratch: Path) -> int:
         gray, settings = photograph(indices, canvases[k % len(canvases)])
         truth = "".join(str(mnist.labels[i]) for i in indices)
         try:
-            found = find_number_digits(predictor, gray)
+            found, probabilities = read_number_digits(predictor, gray)
             frames = np.stack([digit.frame for digit in found])
-            probabilities = predict_number_digits(predictor, frames)
             read = "".join(str(d) for d in probabilities.argmax(axis=1))
             read_once = "".join(str(d) for d in predict_number_digits(predictor, frames, tta=False).argmax(axis=1))
-            # Unsure when any digit is (NumberResult.uncertain): under the threshold, or, at any threshold, cut from
-            # a mark that might as well be other digits.
-            in_doubt = any(digit.cut_in_doubt for digit in found)
-            confidence = 0.0 if in_doubt else float(probabilities.max(axis=1).min())
+            confidence = number_confidence(found, probabilities)
         except (NoDigitFound, TooManyDigits):  # the CLI's answer would be an error line: not read
             read = read_once = ""
             confidence = 0.0
@@ -290,10 +286,10 @@ def measure(args: argparse.Namespace, scratch: Path) -> int:
     return 0
 
 
-def ink_cropped(frame: np.ndarray) -> np.ndarray:
-    """An MNIST frame cut to its ink: its 4 px margins would keep digits apart however close they are written."""
-    rows, cols = np.flatnonzero(frame.max(axis=1) > 40), np.flatnonzero(frame.max(axis=0) > 40)
-    return frame[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+def number_confidence(found, probabilities: np.ndarray) -> float:
+    """A number's confidence as the CLI marks it unsure (``NumberResult.uncertain``): its least sure digit's, or 0
+    when any digit was cut from a mark that might as well be other digits (unsure at any threshold)."""
+    return 0.0 if any(digit.cut_in_doubt for digit in found) else float(probabilities.max(axis=1).min())
 
 
 def numbers_written_close(args, mnist, predictor, threshold: float, scratch: Path) -> list[tuple]:
@@ -307,16 +303,15 @@ def numbers_written_close(args, mnist, predictor, threshold: float, scratch: Pat
         indices = rng.choice(len(mnist.labels), int(rng.integers(3, 11)))
         truth = "".join(str(mnist.labels[i]) for i in indices)
         settings = replace(random_settings(rng, canvases[k % len(canvases)]), gaps=CLOSE_GAPS)
-        image, _ = photo_of_digits([ink_cropped(mnist.images[i]) for i in indices], settings, rng)
+        # MNIST's 4 px margins would keep digits apart however close they are written: cut to their ink.
+        image, _ = photo_of_digits([ink_box(mnist.images[i]) for i in indices], settings, rng)
         path = scratch / f"c.{'png' if image.mode == 'RGBA' else 'jpg'}"
         save_photo(image, path, settings)
         gray = read_gray(path, decode_side(number=True))[0]
         try:
-            found = find_number_digits(predictor, gray)
-            probabilities = predict_number_digits(predictor, np.stack([digit.frame for digit in found]))
+            found, probabilities = read_number_digits(predictor, gray)
             read = "".join(str(d) for d in probabilities.argmax(axis=1))
-            in_doubt = any(digit.cut_in_doubt for digit in found)
-            confidence = 0.0 if in_doubt else float(probabilities.max(axis=1).min())
+            confidence = number_confidence(found, probabilities)
         except (NoDigitFound, TooManyDigits):
             read, confidence = "", 0.0
         found_all = len(read) == len(truth)

@@ -9,6 +9,7 @@ marks is refused at once (a grid, a texture), so the work per image stays bounde
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -166,17 +167,21 @@ def split_candidates(width: int, line_height: int) -> list[int]:
     return [guess] if width > CERTAINLY_SEVERAL * line_height else [1, guess]
 
 
-def segment_number(gray: np.ndarray, classify=None, sharpen: bool = True) -> list[FoundDigit]:
-    """Grey image of a handwritten number in one line -> its digits, left to right (``FoundDigit``: box in image
-    pixels, MNIST-style uint8 (28, 28), whether its cut is in doubt). Raises NoDigitFound for a blank image.
+@dataclass(frozen=True)
+class NumberInk:
+    """A number's ink found once (``find_number_ink``), to be cut into digits one way or another (``cut_number``):
+    the grey image as analysed (small ones enlarged), its analysis, the groups of components that are digits or
+    touching digits, left to right, and the line's height (work-copy pixels)."""
 
-    Pieces of one digit are merged (shared columns, gaps bridged); a group too wide for one digit is split
-    where touching digits meet. With ``classify`` (uint8 (N, 28, 28) -> probabilities (N, 10)), how the pieces
-    read decides where and into how many (``read_cuts``; the whole group, while it may still be one wide digit,
-    is one way): the reading whose least confident digit is most confident wins, and its digits are in doubt
-    when a reading with another number of digits comes within ``CUT_DOUBT`` of it. Without it, the width alone
-    decides, cutting at even steps. ``sharpen``: a digit enlarged to be read is sharpened (``to_mnist_frame``).
-    """
+    gray: np.ndarray
+    analysis: InkAnalysis
+    groups: list[list[Component]]
+    line_height: int
+
+
+def find_number_ink(gray: np.ndarray) -> NumberInk:
+    """Grey image of a handwritten number in one line -> its ink grouped into digit-sized marks. Raises
+    NoDigitFound for a blank image, TooManyDigits for more marks than a number may have."""
     gray, upscaled = upscale_small(gray)
     analysis = analyse(gray, NUMBER_WORK_SIDE, bridge=3, upscaled=upscaled)
     if len(analysis.components) > MAX_NUMBER_PARTS:
@@ -187,8 +192,29 @@ def segment_number(gray: np.ndarray, classify=None, sharpen: bool = True) -> lis
     if len(groups) > MAX_DIGITS:
         raise TooManyDigits(f"more than {MAX_DIGITS} digits ({len(groups)} digit-sized marks); not one number")
     line_height = int(percentile_last_axis(np.array([union_box(g).height for g in groups]), 75))
+    return NumberInk(gray, analysis, groups, line_height)
+
+
+def segment_number(gray: np.ndarray, classify=None, sharpen: bool = True) -> list[FoundDigit]:
+    """Grey image of a handwritten number in one line -> its digits, left to right (``FoundDigit``: box in image
+    pixels, MNIST-style uint8 (28, 28), whether its cut is in doubt). Raises NoDigitFound for a blank image.
+    ``find_number_ink``, then ``cut_number``."""
+    return cut_number(find_number_ink(gray), classify, sharpen)
+
+
+def cut_number(ink: NumberInk, classify=None, sharpen: bool = True) -> list[FoundDigit]:
+    """A number's ink (``find_number_ink``) -> its digits, left to right.
+
+    Pieces of one digit are merged (shared columns, gaps bridged); a group too wide for one digit is split
+    where touching digits meet. With ``classify`` (uint8 (N, 28, 28) -> probabilities (N, 10)), how the pieces
+    read decides where and into how many (``read_cuts``; the whole group, while it may still be one wide digit,
+    is one way): the reading whose least confident digit is most confident wins, and its digits are in doubt
+    when a reading with another number of digits comes within ``CUT_DOUBT`` of it. Without it, the width alone
+    decides, cutting at even steps. ``sharpen``: a digit enlarged to be read is sharpened (``to_mnist_frame``).
+    """
+    gray, analysis, line_height = ink.gray, ink.analysis, ink.line_height
     digits = []
-    for group in groups:
+    for group in ink.groups:
         width = union_box(group).width
         if classify is not None and width > ONE_DIGIT_WIDTH * line_height:
             cut = read_cuts(gray, analysis, group, line_height, classify, sharpen)

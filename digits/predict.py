@@ -28,7 +28,7 @@ from digits.constants import (
 )
 from digits.errors import DigitsError
 from digits.images import decode_side, load_digit_array, read_gray, to_model_input
-from digits.numbers import FoundDigit, TooManyDigits, segment_number
+from digits.numbers import FoundDigit, TooManyDigits, cut_number, find_number_ink
 from digits.preprocess import NoDigitFound, is_near_square, narrowed, narrowed_weight, preprocess_digit
 from digits.quiet import native_stderr_silenced
 from digits.results import DigitResult, Failure, NoDigit, NumberResult, Result
@@ -195,7 +195,7 @@ def predict_arrays(
 
 
 def predict_number_digits(predictor: Predictor, frames: np.ndarray, tta: bool = True) -> np.ndarray:
-    """The probabilities of a number's digits, as ``segment_number`` cut them from one image (uint8 (N, 28, 28)).
+    """The probabilities of a number's digits, as ``cut_number`` cut them from one image (uint8 (N, 28, 28)).
 
     Read with shifts, and narrowed only when the number itself says its digits were stretched
     (``number_looks_stretched``). Our own segmenter keeps each digit as it was written, so a wide digit in a
@@ -222,17 +222,11 @@ more confident than sharpened: a small blurred marker digit left unsharpened is 
 suite's 987822 read 887822 with any margin under this)."""
 
 
-def find_number_digits(predictor: Predictor, gray: np.ndarray) -> list[FoundDigit]:
-    """The digits of a number in a grey image, each box and 28x28 frame, as the CLI finds them
-    (``read_number_digits``)."""
-    return read_number_digits(predictor, gray)[0]
-
-
 def read_number_digits(predictor: Predictor, gray: np.ndarray) -> tuple[list[FoundDigit], np.ndarray]:
-    """The digits of a number in a grey image and their probabilities, as the CLI reads them: cut by
-    ``segment_number``, which decides between ways to cut a mark by how its pieces read (shifted, never narrowed:
-    they are not yet a number), twice, its enlarged digits sharpened and not; the reading whose least confident
-    digit is more confident wins (``predict_number_digits``; the unsharpened one by ``UNSHARPENED_MARGIN``).
+    """The digits of a number in a grey image and their probabilities, as the CLI reads them: its ink found once
+    (``find_number_ink``) and cut twice (``cut_number``, which decides between ways to cut a mark by how its pieces
+    read: shifted, never narrowed, as they are not yet a number), its enlarged digits sharpened and not; the
+    reading whose least confident digit is more confident wins (``predict_number_digits``; the unsharpened one by ``UNSHARPENED_MARGIN``).
 
     Why both: sharpening an enlarged digit clears a blurred photo's haze from its loops (README, "A number's small
     digits are sharpened once enlarged"), but rings round the steps of a coarse bitmap enlarged smoothly (optdigits'
@@ -240,10 +234,11 @@ def read_number_digits(predictor: Predictor, gray: np.ndarray) -> tuple[list[Fou
     USPS's and the photo benchmark's the other way round. Nothing in the image says which a digit is; how the number
     reads does: 90.5% and 68.5% now (README, "Sharpened or not")."""
     classify = lambda arrays: predict_arrays(predictor, arrays, may_be_stretched=False)  # noqa: E731
+    ink = find_number_ink(gray)
     best, refused = None, None
     for sharpen in (True, False):
         try:
-            found = segment_number(gray, classify=classify, sharpen=sharpen)
+            found = cut_number(ink, classify=classify, sharpen=sharpen)
         except TooManyDigits as error:  # more digits one way than a number may have: the other way may fit
             refused = refused or error
             continue

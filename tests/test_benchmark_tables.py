@@ -61,14 +61,11 @@ def test_the_photo_benchmark_writes_numbers_close_when_asked():
     import numpy as np
     from PIL import Image
 
-    from benchmarks.photos import ink_cropped
-    from benchmarks.real_handwriting import CLOSE_GAPS
+    from benchmarks.real_handwriting import CLOSE_GAPS, ink_box
     from tests.conftest import ROOT
     from tests.synthetic import PhotoSettings, photo_of_digits
 
-    glyphs = [
-        ink_cropped(np.asarray(Image.open(ROOT / "data" / "samples" / f"{d}.jpg").convert("L"))) for d in range(10)
-    ]
+    glyphs = [ink_box(np.asarray(Image.open(ROOT / "data" / "samples" / f"{d}.jpg").convert("L"))) for d in range(10)]
     assert all(min(glyph.shape) > 0 and glyph[0].max() > 40 and glyph[:, 0].max() > 40 for glyph in glyphs)
     settings = PhotoSettings(canvas=(1600, 300), digit_height=0.3)
     for gaps, low, high in ((settings.gaps, 0.08, 0.35), (CLOSE_GAPS, -0.1, 0.05)):
