@@ -22,11 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.real_handwriting import COLLECTIONS, load_collection
 from digits.constants import KERAS_MODEL_FILE, MODELS_DIR
 from digits.preprocess import NoDigitFound, preprocess_digit
 from digits.training.cli import prepare_data
 from digits.training.fine_tune import fine_tune
+from digits.training.handwriting_sources import collection_named, load_collection
 
 
 def main() -> int:
@@ -36,7 +36,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=2, help="runs with the same seed (reproducibility)")
     args = parser.parse_args()
 
-    crops, labels = load_collection(next(c for c in COLLECTIONS if c.name == "mfeat"))
+    crops, labels = load_collection(collection_named("mfeat"))
     frames, kept = [], []
     for crop, label in zip(crops, labels):
         try:

@@ -50,7 +50,7 @@ from digits.training.train import (
     split_validation,
     train,
     training_dataset,
-    with_style_samples,
+    training_split,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,10 +133,8 @@ def load_measured(path: Path) -> list[Measured]:
 def pipeline_seconds(config, training: LabelledImages) -> float:
     """One epoch of a recipe's input pipeline alone (shuffle, batch, augment), iterated without training."""
     train_index, _ = split_validation(training, config.validation_fraction, config.seed)
-    images, labels = with_style_samples(
-        training.images[train_index], training.labels[train_index], config.style_samples, config.seed
-    )
-    dataset = training_dataset(images, labels, config)
+    split = training_split(training, train_index, config)
+    dataset = training_dataset(split.images, split.labels, config)
     started = time.perf_counter()
     for _ in dataset:
         pass

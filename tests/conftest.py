@@ -79,6 +79,7 @@ def trained_model_dir(synthetic_dataset, tmp_path_factory) -> Path:
         "0.1",
         "--style-samples",
         "100",
+        "--no-other-writers",
     )
     assert result.returncode == 0, result.stderr
     return output

@@ -334,6 +334,10 @@ def test_recipes_are_picked_by_name_and_single_flags_override_them():
     tuned = parse_args(["--recipe", "fast", "--epochs", "3", "--no-augment"]).config
     assert tuned == replace(RECIPES["fast"], epochs=3, augment=False)
     assert parse_args([]).config == TrainingConfig()
+    # Real digits of other writers: the default recipe adds them, the others (the baselines) do not, and a flag
+    # trains without them (offline, or to compare).
+    assert parse_args([]).config.other_writers and not original.other_writers and not RECIPES["fast"].other_writers
+    assert parse_args(["--no-other-writers"]).config == replace(TrainingConfig(), other_writers=False)
     assert parse_args(["--ema-momentum", "0.99"]).config.ema_momentum == 0.99
 
 

@@ -9,6 +9,8 @@ from dataclasses import asdict
 from digits.constants import METADATA_FILE, MODELS_DIR
 from digits.folders import LabelledImages
 from digits.training.config import PRECISIONS, RECIPES
+from digits.training.handwriting_sources import OPTDIGITS
+from digits.training.other_writers import CHECKSUM_KEY, SOURCE_KEY
 from digits.training.styles import CHECKED_SAMPLES, CHECKED_SAMPLES_KEY, style_samples
 
 METADATA = json.loads((MODELS_DIR / METADATA_FILE).read_text(encoding="utf-8"))
@@ -29,3 +31,10 @@ def test_the_default_recipe_still_draws_the_committed_models_style_samples():
     drawn = LabelledImages(images, labels, []).checksum()
     recorded = METADATA["data"]["sha256"][CHECKED_SAMPLES_KEY]
     assert drawn == recorded, f"the drawn style samples changed: {RETRAIN}"
+
+
+def test_the_committed_model_learnt_from_optdigits_training_writers_only():
+    # Which file its other writers' digits came from; the benchmark measures optdigits on the writers after them.
+    recorded = METADATA["data"]["sha256"]
+    assert METADATA["training"]["other_writers"] and CHECKSUM_KEY in recorded
+    assert recorded[SOURCE_KEY] == OPTDIGITS.member_sha256 and OPTDIGITS.training_rows == 3823

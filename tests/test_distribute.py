@@ -14,7 +14,17 @@ from digits.predict import load_predictor, predict_arrays
 from tests.conftest import ROOT
 from tests.test_service import free_port
 
-SHORT = ["--epochs", "1", "--batch-size", "16", "--style-samples", "0", "--validation-fraction", "0.1"]
+SHORT = [
+    "--epochs",
+    "1",
+    "--batch-size",
+    "16",
+    "--style-samples",
+    "0",
+    "--validation-fraction",
+    "0.1",
+    "--no-other-writers",
+]
 
 
 def train_command(data: str, output, *extra: str) -> list[str]:

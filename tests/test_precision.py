@@ -47,6 +47,7 @@ def test_a_bfloat16_training_learns_repeats_and_ends_as_a_float32_network():
         validation_fraction=0.0,
         seed=4,
         style_samples=0,
+        other_writers=False,
         patience=0,
         precision="mixed_bfloat16",
     )

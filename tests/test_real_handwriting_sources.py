@@ -14,20 +14,11 @@ import pytest
 from PIL import Image, ImageDraw
 from scipy.io import savemat
 
-from benchmarks.real_handwriting import (
-    CLOSE_GAPS,
-    NUMBER_GAPS,
-    NumberAnswer,
-    as_number_scan,
-    members_sha256,
-    numbers_row,
-    parse_pyclustering,
-    parse_usps,
-    read_members,
-)
+from benchmarks.real_handwriting import CLOSE_GAPS, NUMBER_GAPS, NumberAnswer, as_number_scan, numbers_row
 from digits.arrays import count_components
 from digits.errors import DigitsError
 from digits.numbers import segment_number
+from digits.training.handwriting_sources import members_sha256, parse_pyclustering, parse_usps, read_members
 from tests.synthetic import tight_glyph
 
 FOLDER = "pkg-1.0/pkg/samples/digits/"

@@ -24,7 +24,13 @@ def short_run(tmp_path_factory):
 
     training, testing = labelled(40, 11), labelled(8, 12)
     config = TrainingConfig(
-        epochs=6, batch_size=32, learning_rate=3e-3, validation_fraction=0.1, seed=3, style_samples=40
+        epochs=6,
+        batch_size=32,
+        learning_rate=3e-3,
+        validation_fraction=0.1,
+        seed=3,
+        style_samples=40,
+        other_writers=False,
     )
     run = train(config, training, testing, verbose=0)
     output = tmp_path_factory.mktemp("model")
@@ -118,7 +124,15 @@ def test_same_seed_gives_the_same_weights():
     from digits.training.train import fit_network
 
     training = labelled(12, 21)
-    config = TrainingConfig(epochs=1, batch_size=16, validation_fraction=0.0, seed=9, style_samples=20, patience=0)
+    config = TrainingConfig(
+        epochs=1,
+        batch_size=16,
+        validation_fraction=0.0,
+        seed=9,
+        style_samples=20,
+        patience=0,
+        other_writers=False,
+    )
     first = fit_network(config, training, verbose=0).model.get_weights()
     second = fit_network(config, training, verbose=0).model.get_weights()
     other = fit_network(TrainingConfig(**{**config.__dict__, "seed": 10}), training, verbose=0).model.get_weights()
@@ -133,7 +147,15 @@ def test_weight_averaging_ends_with_the_average_of_the_steps():
     from digits.training.train import fit_network
 
     training = labelled(12, 21)
-    base = TrainingConfig(epochs=10, batch_size=16, validation_fraction=0.2, seed=9, style_samples=0, patience=3)
+    base = TrainingConfig(
+        epochs=10,
+        batch_size=16,
+        validation_fraction=0.2,
+        seed=9,
+        style_samples=0,
+        patience=3,
+        other_writers=False,
+    )
 
     def weights(momentum):
         return fit_network(replace(base, ema_momentum=momentum), training, verbose=0).model.get_weights()

@@ -35,6 +35,7 @@ FINE_TUNE = TrainingConfig(
     patience=0,
     validation_fraction=0.0,
     style_samples=0,
+    other_writers=False,
     precision="float32",
 )
 """The fine-tuning settings (saved in the run's metadata like a recipe's)."""

@@ -34,6 +34,7 @@ from digits.constants import (
     TFLITE_INT8_MODEL_FILE,
     TFLITE_MODEL_FILE,
 )
+from digits.errors import DigitsError
 from digits.folders import LabelledImages
 from digits.html_report import training_report
 from digits.images import to_model_input
@@ -49,6 +50,7 @@ from digits.training.calibration import choose_min_confidence
 from digits.training.config import SCHEDULES, TrainingConfig
 from digits.training.distribute import strategy_for
 from digits.training.model import build_model
+from digits.training.other_writers import other_writer_checksums, other_writer_samples
 from digits.training.precision import resolve_precision
 from digits.training.styles import style_checksums, style_samples
 from digits.training.tfimport import keras, native_stderr_silenced, tf
@@ -82,7 +84,7 @@ class TrainingRun:
     style_checksums: dict[str, str] = field(default_factory=dict)
     """SHA-256 of the drawn style samples it trained on (``styles.style_checksums``): they go through the product's
     preprocessing, so a change there changes them, and the recipe no longer trains this model
-    (``tests/test_committed_model.py``)."""
+    (``tests/test_committed_model.py``); and of the other writers' digits added (``other_writers``)."""
 
 
 def split_validation(data: LabelledImages, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -111,6 +113,34 @@ def with_style_samples(images: np.ndarray, labels: np.ndarray, count: int, seed:
         return images, labels
     extra_images, extra_labels = style_samples(count, seed)
     return np.concatenate([images, extra_images]), np.concatenate([labels, extra_labels])
+
+
+@dataclass(frozen=True)
+class TrainingSplit:
+    """What the network trains on: the split's own images, then the drawn styles, then the other writers' digits,
+    with the checksums of what was added (saved in the model's metadata)."""
+
+    images: np.ndarray
+    labels: np.ndarray
+    added_checksums: dict[str, str]
+
+
+def training_split(training: LabelledImages, train_index: np.ndarray, config: TrainingConfig) -> TrainingSplit:
+    """The training split of ``training`` plus what ``config`` adds to it: ``style_samples`` drawn digits and, with
+    ``other_writers``, optdigits' training writers (``digits.training.other_writers``)."""
+    own = len(train_index)
+    images, labels = with_style_samples(
+        training.images[train_index], training.labels[train_index], config.style_samples, config.seed
+    )
+    checksums = style_checksums(images[own:], labels[own:])
+    if config.other_writers:
+        try:
+            real_images, real_labels = other_writer_samples(config.seed)
+        except DigitsError as error:
+            raise DigitsError(f"{error} (--no-other-writers trains without them)") from None
+        images, labels = np.concatenate([images, real_images]), np.concatenate([labels, real_labels])
+        checksums |= other_writer_checksums(real_images, real_labels)
+    return TrainingSplit(images, labels, checksums)
 
 
 def make_dataset(
@@ -214,7 +244,7 @@ class FittedNetwork:
     val_index: np.ndarray
     replicas: int
     style_checksums: dict[str, str] = field(default_factory=dict)
-    """SHA-256 of the drawn style samples it trained on (``styles.style_checksums``; empty: none drawn)."""
+    """SHA-256 of the drawn style samples and other writers' digits it trained on (``TrainingSplit``)."""
 
 
 def train(
@@ -245,9 +275,8 @@ def fit_network(
     tf.config.experimental.enable_op_determinism()  # same seed, same weights, whatever the thread timing
     epochs = config.epochs
     train_index, val_index = split_validation(training, config.validation_fraction, config.seed)
-    train_images, train_labels = with_style_samples(
-        training.images[train_index], training.labels[train_index], config.style_samples, config.seed
-    )
+    split = training_split(training, train_index, config)
+    train_images, train_labels = split.images, split.labels
     strategy = strategy_for(config.distribute)
     replicas = strategy.num_replicas_in_sync
     global_batch = config.batch_size * replicas  # batch size and learning rate are per replica
@@ -307,8 +336,7 @@ def fit_network(
     # The same weights in a fresh float32 network, outside any strategy, measured and saved as such: without the
     # optimizer's state (Adam's moments, the moving average), the .keras file is a quarter of the size.
     model = local_copy(model, config)
-    drawn = style_checksums(train_images[len(train_index) :], train_labels[len(train_index) :])
-    return FittedNetwork(model, history_lists, train_index, val_index, replicas, drawn)
+    return FittedNetwork(model, history_lists, train_index, val_index, replicas, split.added_checksums)
 
 
 def measure_run(
