@@ -212,38 +212,39 @@ def measure(args: argparse.Namespace, scratch: Path) -> int:
     )
     print(table(singles, ("single digits: condition", "images", "accuracy", "read once, no shifts")))
     print()
-    rows = [
-        (bucket, n, f"{ok / n:.2%}", f"{once / n:.2%}", f"{Readings.collect(pairs).given_as_sure(threshold):.2%}")
-        for bucket, (ok, once, n, pairs) in sorted(by_length.items())
-    ]
-    rows.append(
-        (
-            "all",
-            args.numbers,
-            f"{exact / args.numbers:.2%}",
-            f"{exact_once / args.numbers:.2%}",
-            f"{Readings.collect(answers['numbers']).given_as_sure(threshold):.2%}",
+    if args.numbers:  # --numbers 0: single digits alone
+        rows = [
+            (bucket, n, f"{ok / n:.2%}", f"{once / n:.2%}", f"{Readings.collect(pairs).given_as_sure(threshold):.2%}")
+            for bucket, (ok, once, n, pairs) in sorted(by_length.items())
+        ]
+        rows.append(
+            (
+                "all",
+                args.numbers,
+                f"{exact / args.numbers:.2%}",
+                f"{exact_once / args.numbers:.2%}",
+                f"{Readings.collect(answers['numbers']).given_as_sure(threshold):.2%}",
+            )
         )
-    )
-    print(table(rows, ("numbers", "images", "read exactly", "read once, no shifts", "wrong, given as sure")))
-    print()
-    pen_rows = [
-        (
-            f"{pen(stroke)}, stroke {stroke:+d}",
-            n,
-            f"{exact_n / n:.2%}",
-            f"{right / max(1, digits):.2%}",
+        print(table(rows, ("numbers", "images", "read exactly", "read once, no shifts", "wrong, given as sure")))
+        print()
+        pen_rows = [
+            (
+                f"{pen(stroke)}, stroke {stroke:+d}",
+                n,
+                f"{exact_n / n:.2%}",
+                f"{right / max(1, digits):.2%}",
+            )
+            for stroke, (exact_n, n, right, digits) in sorted(by_pen.items())
+        ]
+        header = (
+            "numbers: pen (stroke change at rendering size)",
+            "images",
+            "read exactly",
+            "each digit right, where all found",
         )
-        for stroke, (exact_n, n, right, digits) in sorted(by_pen.items())
-    ]
-    header = (
-        "numbers: pen (stroke change at rendering size)",
-        "images",
-        "read exactly",
-        "each digit right, where all found",
-    )
-    print(table(pen_rows, header))
-    print()
+        print(table(pen_rows, header))
+        print()
     told_rows = [
         (kind, *(f"{share:.2%}" for share in Readings.collect(pairs).told_shares(threshold).values()))
         for kind, pairs in answers.items()

@@ -31,10 +31,11 @@ does with an image (``digits.predict.predict_gray``). Prints a Markdown table: a
 counts as wrong), the share answered "no digit found", and the share misread without being marked unsure at the
 model's own threshold (as the CLI marks it): the misreads a user cannot catch. A second table shows, for a few
 ``--min-confidence`` values and the model's own, the share of wrong answers marked unsure beside the share of
-right ones (false alarms): what choosing a threshold trades. A third table reads numbers of 3-10 digits written
-with each image collection's digits as a scan (``as_number_scan``: digits side by side on white paper, as an
-envelope's ZIP code gives them; apart, and written close with their digits touching: ``as_close_number_scan``)
-and in a form's printed field (``as_number_field``: one digit per cell of a row of
+right ones (false alarms): what choosing a threshold trades, and the threshold each set would choose for itself
+by the rule that chose the model's (how far apart the thresholds that would suit them lie). A third table reads
+numbers of 3-10 digits written with each image collection's digits as a scan (``as_number_scan``: digits side
+by side on white paper, as an envelope's ZIP code gives them; apart, and written close with their digits touching:
+``as_close_number_scan``) and in a form's printed field (``as_number_field``: one digit per cell of a row of
 boxes or a comb), as ``CNN_usage.py --number`` reads them: read exactly per length, whether every digit was found,
 and each digit read right where they were. Last, the share of empty form cells (a printed box with nothing
 written in it) answered "no digit found", as they must be.
@@ -448,12 +449,16 @@ def main() -> int:
         cells = (f"{readings.accuracy():.2%}", f"{readings.blank():.2%}", f"{readings.given_as_sure(threshold):.2%}")
         print(f"| {name} | {rendering} | {count} | " + " | ".join(cells) + " |")
     thresholds = sorted({*OTHER_THRESHOLDS, threshold})
-    print("\nMarked unsure at each --min-confidence: share of the wrong answers / share of the right ones\n")
     print(
-        "| collection | as | " + " | ".join(f"{t:.2f}" for t in thresholds) + " |\n|---|---|" + "---|" * len(thresholds)
+        "\nMarked unsure at each --min-confidence: share of the wrong answers / share of the right ones; and the "
+        "threshold each set would choose for itself, by the rule that chose the model's on its validation digits\n"
     )
+    header = "| collection | as | " + " | ".join(f"{t:.2f}" for t in thresholds) + " | its own best threshold |"
+    print(header + "\n|---|---|" + "---|" * (len(thresholds) + 1))
     for name, rendering, _, readings in rows:
-        print(f"| {name} | {rendering} | " + " | ".join(readings.flagged(t) for t in thresholds) + " |")
+        best = readings.best_threshold()
+        cells = [readings.flagged(t) for t in thresholds] + ["—" if best is None else f"{best:.2f}"]
+        print(f"| {name} | {rendering} | " + " | ".join(cells) + " |")
     if number_rows:
         groups = " | ".join(f"{low}-{high} digits" for low, high in NUMBER_LENGTHS)
         print(

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from digits.training.calibration import best_threshold
+
 TOLD = ("right, sure", "right, marked unsure", "wrong, marked unsure", "wrong, given as sure", "not read")
 """What the user is told about one answer, in the order of the told table's columns."""
 
@@ -55,6 +57,14 @@ class Readings:
         wrong = f"{unsure[~self.right].mean():.0%}" if (~self.right).any() else "—"
         right = f"{unsure[self.right].mean():.1%}" if self.right.any() else "—"
         return f"{wrong} / {right}"
+
+    def best_threshold(self) -> float | None:
+        """The threshold that would best separate this set's wrong answers from its right ones, by the rule that
+        chose the model's own on its validation digits (``digits.training.calibration.best_threshold``); None when
+        there is nothing to separate (every answer right, or none)."""
+        if self.right.all() or not self.right.any():
+            return None
+        return best_threshold(self.confidence, self.right)["min_confidence"]
 
     def told_shares(self, threshold: float) -> dict[str, float]:
         """The share of answers in each ``TOLD`` bucket at ``threshold``."""

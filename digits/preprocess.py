@@ -168,6 +168,9 @@ STRETCHED_NARROWED_WEIGHT = 0.75
 """...so its narrowed reading counts for this share of its probabilities (half otherwise). README, "How an image is
 prepared", has the measurements for thresholds 1.2-1.5 and weights 0.67-1.0: 1.5 is the lowest threshold that
 leaves photographed digits, whose 2-3 px strokes reach 1.2 a quarter of the time, read as before."""
+SCATTERED_PIECES = 12
+"""An image whose ink, specks dropped, falls into at least this many pieces and holes is noise, not a digit (see
+``is_scattered``)."""
 STROKE_MASK_LEVEL = 128
 """Grey level from which a pixel of a 28x28 frame counts as stroke, for measuring stroke widths."""
 BIMODAL_SEPARATION = 3.5
@@ -820,14 +823,65 @@ def narrowed_weight(frame: np.ndarray) -> float:
     return 0.5
 
 
+MIN_HOLE_PIXELS = 1
+"""A hole in the digit's ink counts among its pieces from this many of the user's pixels: smaller, it is a pinhole
+that noise left in a bold stroke (``scattered_pieces``)."""
+SLIVER_THICKNESS = 2
+"""A piece of ink at most this many work pixels thick and three times as long is a sliver: what noise left of a
+ruled line, not a speck of scattered ink (``scattered_pieces``)."""
+
+
+def is_sliver(part: Component) -> bool:
+    """A thin flat or upright piece (``SLIVER_THICKNESS``): the pieces of a ruled line broken by noise."""
+    thick, long = sorted((part.box.height, part.box.width))
+    return thick <= SLIVER_THICKNESS and long >= 3 * thick
+
+
+def scattered_pieces(analysis: InkAnalysis, group: list[Component], upscaled: float = 1.0) -> int:
+    """How many pieces the ink falls into, plus the holes of the digit's own ink. Specks and the slivers of ruled
+    lines are not counted, and pieces of one stroke cut by a ruled line count as one (``joined_units``: a bold
+    digit written over six lines comes out of the mask in seven bands)."""
+    box = union_box(group)
+    mask = np.isin(analysis.labels[box.top : box.bottom, box.left : box.right], [part.label for part in group])
+    _, paper = ink_components(~mask)
+    min_hole = MIN_HOLE_PIXELS * max(1.0, (upscaled / analysis.factor_x) * (upscaled / analysis.factor_y))
+    holes = [
+        part
+        for part in paper
+        if part.area >= min_hole
+        and part.box.left > 0
+        and part.box.top > 0
+        and part.box.right < box.width
+        and part.box.bottom < box.height
+    ]
+    units = joined_units(analysis.components, analysis.crossings)
+    return sum(not all(is_sliver(part) for part in unit) for unit in units) + len(holes)
+
+
+def is_scattered(analysis: InkAnalysis, group: list[Component], upscaled: float = 1.0) -> bool:
+    """Whether the ink is scattered like noise rather than drawn in strokes: ``SCATTERED_PIECES`` or more pieces
+    and holes.
+
+    Why: salt-and-pepper noise (pixels inked at random, 5-80% of them) has contrast to spare, so it was read as a
+    digit at every size up to 200x200. A digit is one to a few strokes with at most two holes, however many ruled
+    lines cut it: over 3,450 real digits of five collections as crops, scans, photos and drawings, at most
+    4. Such noise from 100x100 up is now never read; of 28x28 to 64x64, 6-24% still is, and at 8x8 and
+    16x16 most: too few pixels to tell noise from a tiny digit by its pieces. README, "How an image is prepared".
+    """
+    return scattered_pieces(analysis, group, upscaled) >= SCATTERED_PIECES
+
+
 def preprocess_digit(gray: np.ndarray) -> np.ndarray:
     """Grey image of one digit, any size and polarity, uint8 (H, W) -> MNIST-style uint8 (28, 28).
 
-    Raises NoDigitFound for a blank or near-blank image.
+    Raises NoDigitFound for a blank or near-blank image, and for one whose ink is scattered like noise.
     """
     if is_mnist_style(gray):
         return gray
     stroke_cut, smooth_crop = is_stroke_cut(gray), is_smooth_crop(gray)
     gray, upscaled = upscale_small(gray, SMOOTH_UPSCALE_BELOW)
     analysis = analyse(gray, WORK_SIDE, upscaled=upscaled, stroke_cut=stroke_cut, smooth_crop=smooth_crop)
-    return to_mnist_frame(ink_crop(gray, analysis, digit_group(analysis.components, analysis.crossings)))
+    group = digit_group(analysis.components, analysis.crossings)
+    if is_scattered(analysis, group, upscaled):
+        raise NoDigitFound("only scattered specks, no strokes")
+    return to_mnist_frame(ink_crop(gray, analysis, group))

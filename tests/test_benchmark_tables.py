@@ -52,6 +52,22 @@ def test_real_handwriting_counts_a_blank_as_wrong_but_never_as_given_as_sure():
     assert Readings(np.array([True]), np.array([0.99])).flagged(0.91) == "— / 0.0%"
 
 
+def test_each_benchmark_set_says_which_threshold_would_suit_it():
+    # The benchmark shows how far apart the thresholds that would suit each collection lie, by the training's rule.
+    import numpy as np
+
+    from benchmarks.told import Readings
+
+    # Every misread under 0.8, every right answer above it but one: 0.80 flags all wrong, none right.
+    right = np.array([True] * 8 + [False] * 3)
+    confidence = np.array([0.97, 0.95, 0.93, 0.9, 0.88, 0.85, 0.83, 0.81, 0.79, 0.6, 0.45])
+    assert Readings(right, confidence).best_threshold() == 0.8
+    # Another set, surer of its right answers and of one misread, would suit a higher one.
+    confidence = np.array([0.97, 0.95, 0.93, 0.92, 0.91, 0.95, 0.96, 0.91, 0.89, 0.6, 0.45])
+    assert Readings(right, confidence).best_threshold() == 0.9
+    assert Readings(np.array([True, True]), np.array([0.9, 0.5])).best_threshold() is None  # nothing to separate
+
+
 def test_the_photo_benchmark_writes_numbers_close_when_asked():
     # The photo generator wrote every number with its digits 8-35% of the height apart, and MNIST's frames keep
     # 4 px of margin on top: numbers written close were never photographed. Cut to their ink and written with

@@ -110,6 +110,26 @@ def test_blank_images_have_no_digit(kind):
         preprocess_digit(np.clip(paper, 0, 255).astype(np.uint8))
 
 
+@pytest.mark.parametrize("shape", [(100, 100), (200, 200), (120, 160)])
+@pytest.mark.parametrize("inked", [0.05, 0.2, 0.5, 0.8])
+def test_salt_and_pepper_noise_has_no_digit(shape, inked):
+    # Pixels inked at random have contrast to spare: such noise was read as a digit at every size up to 200x200.
+    pixels = np.random.default_rng(int(inked * 100)).random(shape) < inked
+    with pytest.raises(NoDigitFound):
+        preprocess_digit(np.where(pixels, 0, 255).astype(np.uint8))
+
+
+def test_a_digit_on_dusty_paper_is_still_read(tmp_path, glyph):
+    # Dust and specks around a digit are not the scattered ink of noise: the digit is read as on clean paper.
+    clean = load_digit_array(photo(tmp_path, [glyph], "clean")[0])
+    gray = np.asarray(Image.open(photo(tmp_path, [glyph], "dusty")[0]).convert("L")).copy()
+    specks = np.random.default_rng(3).random(gray.shape) < 0.002
+    gray[specks] = 20
+    dusty = preprocess_digit(gray)
+    assert similarity(clean, dusty) > 0.9
+    assert predict_arrays(load_predictor(), dusty[None]).argmax() == 5
+
+
 def test_thin_strokes_are_thickened_to_mnist_width(tmp_path, glyph):
     thin = load_digit_array(photo(tmp_path, [glyph], canvas=(1024, 768), digit_height=0.8, stroke=-1)[0])
     assert 1.8 <= stroke_width(thin > 127) <= 4.5
