@@ -169,8 +169,13 @@ STRETCHED_NARROWED_WEIGHT = 0.75
 prepared", has the measurements for thresholds 1.2-1.5 and weights 0.67-1.0: 1.5 is the lowest threshold that
 leaves photographed digits, whose 2-3 px strokes reach 1.2 a quarter of the time, read as before."""
 SCATTERED_PIECES = 12
-"""An image whose ink, specks dropped, falls into at least this many pieces and holes is noise, not a digit (see
-``is_scattered``)."""
+"""An image whose ink falls into at least this many pieces and holes is noise, not a digit (``is_scattered``)..."""
+MIN_HOLE_PIXELS = 1
+"""...counting a hole in the digit's ink from this many of the user's pixels: smaller, it is a pinhole that noise
+left in a bold stroke..."""
+SLIVER_THICKNESS = 2
+"""...and not counting a piece at most this many work pixels thick and three times as long: a sliver that noise
+left of a ruled line, not a speck of scattered ink."""
 STROKE_MASK_LEVEL = 128
 """Grey level from which a pixel of a 28x28 frame counts as stroke, for measuring stroke widths."""
 BIMODAL_SEPARATION = 3.5
@@ -823,14 +828,6 @@ def narrowed_weight(frame: np.ndarray) -> float:
     return 0.5
 
 
-MIN_HOLE_PIXELS = 1
-"""A hole in the digit's ink counts among its pieces from this many of the user's pixels: smaller, it is a pinhole
-that noise left in a bold stroke (``scattered_pieces``)."""
-SLIVER_THICKNESS = 2
-"""A piece of ink at most this many work pixels thick and three times as long is a sliver: what noise left of a
-ruled line, not a speck of scattered ink (``scattered_pieces``)."""
-
-
 def is_sliver(part: Component) -> bool:
     """A thin flat or upright piece (``SLIVER_THICKNESS``): the pieces of a ruled line broken by noise."""
     thick, long = sorted((part.box.height, part.box.width))
@@ -864,8 +861,8 @@ def is_scattered(analysis: InkAnalysis, group: list[Component], upscaled: float 
 
     Why: salt-and-pepper noise (pixels inked at random, 5-80% of them) has contrast to spare, so it was read as a
     digit at every size up to 200x200. A digit is one to a few strokes with at most two holes, however many ruled
-    lines cut it: over 3,450 real digits of five collections as crops, scans, photos and drawings, at most
-    4. Such noise from 100x100 up is now never read; of 28x28 to 64x64, 6-24% still is, and at 8x8 and
+    lines cut it: at most 4 pieces and holes over 3,450 real digits of five collections as crops, scans, photos
+    and drawings. Such noise from 100x100 up is now never read; of 28x28 to 64x64, 6-24% still is, and of 8x8 and
     16x16 most: too few pixels to tell noise from a tiny digit by its pieces. README, "How an image is prepared".
     """
     return scattered_pieces(analysis, group, upscaled) >= SCATTERED_PIECES
