@@ -478,6 +478,8 @@ class InkAnalysis:
     """The ruled lines cleared from the mask, as (axis, start, end) bands of work-copy rows or columns."""
     crossings: frozenset[tuple[int, int]] = frozenset()
     """Pairs of component labels that are one stroke cut by a cleared line (``strokes_across_lines``)."""
+    work_per_source_pixel: float = 1.0
+    """Work-copy pixels per pixel of the user's image (at least 1): how big a speck or a pinhole of theirs is."""
 
 
 def is_stroke_cut(gray: np.ndarray) -> bool:
@@ -574,8 +576,8 @@ def analyse(
     ]
     if cleared:
         parts = [part for part in parts if not is_line_piece(part, stroke)]
-    work_per_source_pixel = (upscaled / factor_x) * (upscaled / factor_y)
-    min_ink = MIN_INK_PIXELS * max(1.0, work_per_source_pixel)
+    work_per_source_pixel = max(1.0, (upscaled / factor_x) * (upscaled / factor_y))
+    min_ink = MIN_INK_PIXELS * work_per_source_pixel
     if not parts or max(part.area for part in parts) < min_ink:
         # Nothing but line-like ink (and specks): it is the digit itself (a "1" filling the frame, or cut to a
         # 20x4 crop, whose stroke the line rule took in pieces), not ruled paper.
@@ -589,7 +591,9 @@ def analyse(
     if largest < min_ink:
         raise NoDigitFound("only specks of noise")
     crossings = strokes_across_lines(labels, cleared)
-    return InkAnalysis(dark_ink, grid, floor, peak, labels, kept, factor_x, factor_y, cleared, crossings)
+    return InkAnalysis(
+        dark_ink, grid, floor, peak, labels, kept, factor_x, factor_y, cleared, crossings, work_per_source_pixel
+    )
 
 
 def strokes_across_lines(labels: np.ndarray, lines: list[tuple[int, int, int]]) -> frozenset[tuple[int, int]]:
@@ -834,14 +838,14 @@ def is_sliver(part: Component) -> bool:
     return thick <= SLIVER_THICKNESS and long >= 3 * thick
 
 
-def scattered_pieces(analysis: InkAnalysis, group: list[Component], upscaled: float = 1.0) -> int:
+def scattered_pieces(analysis: InkAnalysis, group: list[Component]) -> int:
     """How many pieces the ink falls into, plus the holes of the digit's own ink. Specks and the slivers of ruled
     lines are not counted, and pieces of one stroke cut by a ruled line count as one (``joined_units``: a bold
     digit written over six lines comes out of the mask in seven bands)."""
     box = union_box(group)
     mask = np.isin(analysis.labels[box.top : box.bottom, box.left : box.right], [part.label for part in group])
     _, paper = ink_components(~mask)
-    min_hole = MIN_HOLE_PIXELS * max(1.0, (upscaled / analysis.factor_x) * (upscaled / analysis.factor_y))
+    min_hole = MIN_HOLE_PIXELS * analysis.work_per_source_pixel
     holes = [
         part
         for part in paper
@@ -855,7 +859,7 @@ def scattered_pieces(analysis: InkAnalysis, group: list[Component], upscaled: fl
     return sum(not all(is_sliver(part) for part in unit) for unit in units) + len(holes)
 
 
-def is_scattered(analysis: InkAnalysis, group: list[Component], upscaled: float = 1.0) -> bool:
+def is_scattered(analysis: InkAnalysis, group: list[Component]) -> bool:
     """Whether the ink is scattered like noise rather than drawn in strokes: ``SCATTERED_PIECES`` or more pieces
     and holes.
 
@@ -865,7 +869,7 @@ def is_scattered(analysis: InkAnalysis, group: list[Component], upscaled: float 
     and drawings. Such noise from 100x100 up is now never read; of 28x28 to 64x64, 6-24% still is, and of 8x8 and
     16x16 most: too few pixels to tell noise from a tiny digit by its pieces. README, "How an image is prepared".
     """
-    return scattered_pieces(analysis, group, upscaled) >= SCATTERED_PIECES
+    return scattered_pieces(analysis, group) >= SCATTERED_PIECES
 
 
 def preprocess_digit(gray: np.ndarray) -> np.ndarray:
@@ -879,6 +883,6 @@ def preprocess_digit(gray: np.ndarray) -> np.ndarray:
     gray, upscaled = upscale_small(gray, SMOOTH_UPSCALE_BELOW)
     analysis = analyse(gray, WORK_SIDE, upscaled=upscaled, stroke_cut=stroke_cut, smooth_crop=smooth_crop)
     group = digit_group(analysis.components, analysis.crossings)
-    if is_scattered(analysis, group, upscaled):
+    if is_scattered(analysis, group):
         raise NoDigitFound("only scattered specks, no strokes")
     return to_mnist_frame(ink_crop(gray, analysis, group))
