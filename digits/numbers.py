@@ -15,7 +15,16 @@ from typing import NamedTuple
 import numpy as np
 
 from digits.arrays import Box, Component, percentile_last_axis, true_runs, union_box
-from digits.preprocess import InkAnalysis, NoDigitFound, analyse, ink_crop, to_mnist_frame, upscale_small
+from digits.preprocess import (
+    SCATTERED_PIECES,
+    InkAnalysis,
+    NoDigitFound,
+    analyse,
+    ink_crop,
+    scattered_pieces,
+    to_mnist_frame,
+    upscale_small,
+)
 
 SAME_DIGIT_OVERLAP = 0.5
 """Two marks sharing this share of the narrower one's columns belong to one digit (a broken stroke, a bar)."""
@@ -191,8 +200,29 @@ def find_number_ink(gray: np.ndarray) -> NumberInk:
     groups = group_into_digits(analysis.components)
     if len(groups) > MAX_DIGITS:
         raise TooManyDigits(f"more than {MAX_DIGITS} digits ({len(groups)} digit-sized marks); not one number")
-    line_height = int(percentile_last_axis(np.array([union_box(g).height for g in groups]), 75))
-    return NumberInk(gray, analysis, groups, line_height)
+    line_height = line_height_of(groups)
+    groups = [group for group in groups if not is_scattered_mark(analysis, group, line_height)]
+    if not groups:
+        raise NoDigitFound("only scattered specks, no strokes")
+    return NumberInk(gray, analysis, groups, line_height_of(groups))
+
+
+def line_height_of(groups: list[list[Component]]) -> int:
+    """A number's line height: that of its taller marks (a 1's flag or a minus sign cut off is not a digit)."""
+    return int(percentile_last_axis(np.array([union_box(group).height for group in groups]), 75))
+
+
+def is_scattered_mark(analysis: InkAnalysis, group: list[Component], line_height: int) -> bool:
+    """Whether a mark of a number is noise, not writing: its pieces and holes (``scattered_pieces``, its own
+    only) number ``SCATTERED_PIECES`` or more for each line height of its width, as a single digit's ink is noise
+    (``digits.preprocess.is_scattered``).
+
+    Why: salt-and-pepper noise given to ``--number`` was read as a long number of garbage digits. Digits written
+    in a number have at most 4 pieces and holes per line height of a mark's width (touching digits' loops
+    included), over 5,774 marks of the real collections' numbers; noise from 64x200 up, dozens to thousands.
+    """
+    width_in_lines = max(1.0, union_box(group).width / max(line_height, 1))
+    return scattered_pieces(analysis, group, parts=group) >= SCATTERED_PIECES * width_in_lines
 
 
 def segment_number(gray: np.ndarray, classify=None, sharpen: bool = True) -> list[FoundDigit]:

@@ -838,10 +838,11 @@ def is_sliver(part: Component) -> bool:
     return thick <= SLIVER_THICKNESS and long >= 3 * thick
 
 
-def scattered_pieces(analysis: InkAnalysis, group: list[Component]) -> int:
-    """How many pieces the ink falls into, plus the holes of the digit's own ink. Specks and the slivers of ruled
-    lines are not counted, and pieces of one stroke cut by a ruled line count as one (``joined_units``: a bold
-    digit written over six lines comes out of the mask in seven bands)."""
+def scattered_pieces(analysis: InkAnalysis, group: list[Component], parts: list[Component] | None = None) -> int:
+    """How many pieces the ink falls into (``parts``; all of the image's by default), plus the holes of the
+    digit's own ink (``group``). Specks and the slivers of ruled lines are not counted, and pieces of one stroke
+    cut by a ruled line count as one (``joined_units``: a bold digit written over six lines comes out of the mask
+    in seven bands)."""
     box = union_box(group)
     mask = np.isin(analysis.labels[box.top : box.bottom, box.left : box.right], [part.label for part in group])
     _, paper = ink_components(~mask)
@@ -855,7 +856,7 @@ def scattered_pieces(analysis: InkAnalysis, group: list[Component]) -> int:
         and part.box.right < box.width
         and part.box.bottom < box.height
     ]
-    units = joined_units(analysis.components, analysis.crossings)
+    units = joined_units(analysis.components if parts is None else parts, analysis.crossings)
     return sum(not all(is_sliver(part) for part in unit) for unit in units) + len(holes)
 
 
