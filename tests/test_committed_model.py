@@ -9,8 +9,8 @@ from dataclasses import asdict
 from digits.constants import METADATA_FILE, MODELS_DIR
 from digits.folders import LabelledImages
 from digits.training.config import PRECISIONS, RECIPES
-from digits.training.handwriting_sources import OPTDIGITS
-from digits.training.other_writers import CHECKSUM_KEY, SOURCE_KEY
+from digits.training.handwriting_sources import OPTDIGITS, PENDIGITS
+from digits.training.other_writers import CHECKSUM_KEY, OTHER_WRITERS, source_key
 from digits.training.styles import CHECKED_SAMPLES, CHECKED_SAMPLES_KEY, style_samples
 
 METADATA = json.loads((MODELS_DIR / METADATA_FILE).read_text(encoding="utf-8"))
@@ -33,8 +33,11 @@ def test_the_default_recipe_still_draws_the_committed_models_style_samples():
     assert drawn == recorded, f"the drawn style samples changed: {RETRAIN}"
 
 
-def test_the_committed_model_learnt_from_optdigits_training_writers_only():
-    # Which file its other writers' digits came from; the benchmark measures optdigits on the writers after them.
+def test_the_committed_model_learnt_from_optdigits_and_pendigits_training_writers_only():
+    # Which files its other writers' digits came from; the benchmark measures both on their other writers alone.
     recorded = METADATA["data"]["sha256"]
     assert METADATA["training"]["other_writers"] and CHECKSUM_KEY in recorded
-    assert recorded[SOURCE_KEY] == OPTDIGITS.member_sha256 and OPTDIGITS.training_rows == 3823
+    assert OTHER_WRITERS == (OPTDIGITS, PENDIGITS)
+    assert all(recorded[source_key(collection)] == collection.member_sha256 for collection in OTHER_WRITERS)
+    assert OPTDIGITS.training_rows == (range(0, 3823),)
+    assert PENDIGITS.training_rows == (range(0, 6728), range(9892, 10658))

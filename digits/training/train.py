@@ -127,7 +127,7 @@ class TrainingSplit:
 
 def training_split(training: LabelledImages, train_index: np.ndarray, config: TrainingConfig) -> TrainingSplit:
     """The training split of ``training`` plus what ``config`` adds to it: ``style_samples`` drawn digits and, with
-    ``other_writers``, optdigits' training writers (``digits.training.other_writers``)."""
+    ``other_writers``, optdigits' and pendigits' training writers (``digits.training.other_writers``)."""
     own = len(train_index)
     images, labels = with_style_samples(
         training.images[train_index], training.labels[train_index], config.style_samples, config.seed
