@@ -34,6 +34,12 @@ EMPTY_BOX_HOLE = 5
 APART_ROWS = 3
 """A box's side stands apart from what is written in it: one of the rows this close inside it is mostly paper (a
 digit's bar may lie along the side for a row or two)."""
+WRITTEN_BOX_HOLE = 2.5
+"""A box with writing in it encloses paper at least this many times as wide and as high as its sides are thick: a
+small digit seen at the low ink level boxes are looked for at (an 8, its loops two "cells") is as thick as its holes."""
+LINE_RUN_ON = 0.25
+"""A box's top and bottom lines end at its left and right sides: a line running on past them by more than this
+share of the box's height is a ruled line, and the strokes it joins are digits, not a box's sides."""
 
 
 def frame_bands(mask: np.ndarray) -> list[tuple[int, int, int]]:
@@ -77,6 +83,8 @@ def frame_bands(mask: np.ndarray) -> list[tuple[int, int, int]]:
         walls += [(1, a - columns[0][1], b - columns[0][1]) for a, b in columns[1:-1]]
         inside = clear_bands(mask[top : box.top + last, box.left + columns[0][1] : box.left + columns[-1][0]], walls)
         written = inside.sum() >= max(FRAME_MIN_SIDE, FRAME_INSIDE_INK * inside.size)
+        if written and not sides.comb and not _thin_sides(own, sides, WRITTEN_BOX_HOLE):
+            continue
         if written or sides.comb or _empty_printed_box(own, sides):  # or a comb's cell, empty or not
             bands += [(0, box.top + a, box.top + b) for a, b in rows]
             bands += [(1, box.left + a, box.left + b) for a, b in columns]
@@ -98,6 +106,13 @@ class Sides:
 def _empty_printed_box(own: np.ndarray, sides: Sides) -> bool:
     """Whether a hollow box is an empty printed box, not a 0: its lines thin beside the paper they enclose (a small
     round 0 seen at a low ink level is as thick as its hole is wide) and meeting at square corners."""
+    return _thin_sides(own, sides, EMPTY_BOX_HOLE) and _square_cornered(own, sides)
+
+
+def _thin_sides(own: np.ndarray, sides: Sides, hole_per_thickness: float) -> bool:
+    """Whether a box's outer sides are thin beside the paper they enclose: its hole (the least of its height and
+    width between them) is at least ``hole_per_thickness`` times as wide as its thickest side (the median of its
+    ink across the side's middle half)."""
     height, width = own.shape
     rows = [own[slice(*row), width // 4 : 3 * width // 4].sum(axis=0) for row in (sides.rows[0], sides.rows[-1])]
     columns = [
@@ -106,7 +121,7 @@ def _empty_printed_box(own: np.ndarray, sides: Sides) -> bool:
     ]
     thickest = max(float(np.median(line)) for line in rows + columns)
     hole = min(sides.rows[-1][0] - sides.rows[0][1], sides.columns[-1][0] - sides.columns[0][1])
-    return hole >= EMPTY_BOX_HOLE * thickest and _square_cornered(own, sides)
+    return hole >= hole_per_thickness * thickest
 
 
 def _square_cornered(own: np.ndarray, sides: Sides) -> bool:
@@ -149,11 +164,36 @@ def _box_in_mark(own: np.ndarray) -> Sides | None:
     for first, last in spans:
         columns = _frame_walls(own[first:last].T)
         if _at_near_end(columns, width) and _at_far_end(columns, width):
-            return Sides(first, last, [row for row in rows if first <= row[0] and row[1] <= last], columns, False)
+            inner_rows = [row for row in rows if first <= row[0] and row[1] <= last]
+            if _lines_end_at_sides(own, inner_rows, columns, last - first):
+                return Sides(first, last, inner_rows, columns, False)
     # A comb's line may be a row thicker than a box's side: a comb's cell is a short mark (its teeth and line, with
     # the digit written across it if there is one), and a 3 px line under a marker digit had been too thick for it
     # (its teeth are what tell a comb from a digit's bar).
     return _comb_in_mark(own, _frame_walls(own, spare_rows=2))
+
+
+def _lines_end_at_sides(
+    own: np.ndarray, rows: list[tuple[int, int]], columns: list[tuple[int, int]], height: int
+) -> bool:
+    """Whether a box's top and bottom lines end at its outer sides, as a printed box's do: neither runs on outside
+    them, unbroken, for more than ``LINE_RUN_ON`` of the box's height.
+
+    Why: on ruled paper the ruled lines join a number's digits into one mark at the low ink level, whose strokes
+    standing between two lines were taken for a field of cells: their walls were cleared and the digits cut to
+    pieces (a number of 8 digits on ruled paper read with 7 of them wrong)."""
+    run_on = max(2, round(LINE_RUN_ON * height))
+    for start, end in (rows[0], rows[-1]):
+        line = own[start:end].any(axis=0)
+        outside = (line[: columns[0][0]][::-1], line[columns[-1][1] :])
+        if any(_unbroken_from_start(part) > run_on for part in outside):
+            return False
+    return True
+
+
+def _unbroken_from_start(inked: np.ndarray) -> int:
+    """How many of ``inked``'s first entries are True in a row."""
+    return int(np.argmin(np.append(inked, False)))
 
 
 def _comb_in_mark(own: np.ndarray, rows: list[tuple[int, int]]) -> Sides | None:

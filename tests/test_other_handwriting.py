@@ -19,12 +19,13 @@ from digits.predict import (
     number_looks_stretched,
     predict_arrays,
     predict_gray,
+    read_number,
     read_number_gray,
 )
 from digits.preprocess import NoDigitFound, is_mnist_style, narrowed_weight, preprocess_digit
 from digits.printed_boxes import frame_bands
 from tests.conftest import ROOT, run_script
-from tests.synthetic import PhotoSettings, photo_of_digits, tight_glyph
+from tests.synthetic import PhotoSettings, photo_of_digits, save_photo, tight_glyph
 
 SAMPLES = ROOT / "data" / "samples"
 
@@ -559,10 +560,60 @@ SMALL_ROUND_ZEROS = (  # 0s written small in photos, as the analysis saw them at
 )
 
 
-def test_a_small_round_zero_is_no_printed_box():
-    for drawing in SMALL_ROUND_ZEROS:
-        zero = np.array([[c == "#" for c in line.strip()] for line in drawing.split()])
-        assert frame_bands(np.pad(zero, 2)) == []
+SMALL_BOLD_EIGHT = """
+    .........##....
+    ....#########..
+    ...###########.
+    ...####...#####
+    ..####.....####
+    .####.......###
+    .####......####
+    ####......####.
+    ####.....####..
+    .###.....####..
+    .############..
+    .###########...
+    ...#########...
+    ...##########..
+    ..#####...###..
+    .#####....###..
+    .####....####..
+    ####.....####..
+    ####....#####..
+    #####.######...
+    .#########.....
+    .########......
+    ...####........
+"""  # an 8 in a photographed number at the low ink level: three full rows, two full columns, ink left inside
+
+
+def test_a_small_round_zero_or_bold_eight_is_no_printed_box():
+    for drawing in (*SMALL_ROUND_ZEROS, SMALL_BOLD_EIGHT):
+        digit = np.array([[c == "#" for c in line.strip()] for line in drawing.split()])
+        assert frame_bands(np.pad(digit, 2)) == []
+
+
+def test_digits_joined_by_ruled_lines_are_no_field_of_printed_boxes(predictor, tmp_path):
+    # Small digits on ruled paper, the number reaching nearly from edge to edge: at the low ink level where boxes
+    # are looked for, the lines join the digits into one mark, whose upright strokes between two lines were taken
+    # for a field's walls and cleared; the number was read 373775. A box's lines end at its sides; ruled lines
+    # run on past them.
+    settings = PhotoSettings(
+        canvas=(800, 200),
+        digit_height=0.77,
+        stroke=-1,
+        paper=239,
+        gradient=40,
+        ink=75,
+        noise=2,
+        blur=0,
+        mode="L",
+        ruled_lines=True,
+    )
+    image, _ = photo_of_digits([sample(int(d)) for d in "4815162342"], settings, np.random.default_rng(0))
+    path = tmp_path / "ruled.jpg"
+    save_photo(image, path, settings)
+    assert read_number(predictor, path).text == "4815162342"
 
 
 def test_printed_boxes_are_found_by_their_sides_and_walls_and_a_square_zero_is_not_one(predictor):
