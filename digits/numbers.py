@@ -21,6 +21,7 @@ from digits.preprocess import (
     NoDigitFound,
     analyse,
     ink_crop,
+    is_shadow_edge,
     scattered_pieces,
     to_mnist_frame,
     upscale_small,
@@ -204,6 +205,9 @@ def find_number_ink(gray: np.ndarray) -> NumberInk:
     groups = [group for group in groups if not is_scattered_mark(analysis, group, line_height)]
     if not groups:
         raise NoDigitFound("only scattered specks, no strokes")
+    groups = [group for group in groups if not is_shadow_edge(analysis, group)]
+    if not groups:
+        raise NoDigitFound("only the edge of a shadow, no ink")
     return NumberInk(gray, analysis, groups, line_height_of(groups))
 
 

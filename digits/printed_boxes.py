@@ -37,6 +37,9 @@ digit's bar may lie along the side for a row or two)."""
 WRITTEN_BOX_HOLE = 2.5
 """A box with writing in it encloses paper at least this many times as wide and as high as its sides are thick: a
 small digit seen at the low ink level boxes are looked for at (an 8, its loops two "cells") is as thick as its holes."""
+WRITING_HEIGHT = 0.4
+"""A box whose corners are not square (a pen's, or print's rounded) has writing inside it at least this share of its
+inside high."""
 LINE_RUN_ON = 0.25
 """A box's top and bottom lines end at its left and right sides: a line running on past them by more than this
 share of the box's height is a ruled line, and the strokes it joins are digits, not a box's sides."""
@@ -85,6 +88,8 @@ def frame_bands(mask: np.ndarray) -> list[tuple[int, int, int]]:
         written = inside.sum() >= max(FRAME_MIN_SIDE, FRAME_INSIDE_INK * inside.size)
         if written and not sides.comb and not _thin_sides(own, sides, WRITTEN_BOX_HOLE):
             continue
+        if written and not sides.comb and not (_square_cornered(own, sides) or _written_inside(inside)):
+            continue  # a pen's round loop (a 0 or an 8 written small, seen at the low ink level), not a box
         if written or sides.comb or _empty_printed_box(own, sides):  # or a comb's cell, empty or not
             bands += [(0, box.top + a, box.top + b) for a, b in rows]
             bands += [(1, box.left + a, box.left + b) for a, b in columns]
@@ -101,6 +106,15 @@ class Sides:
     rows: list[tuple[int, int]]
     columns: list[tuple[int, int]]
     comb: bool
+
+
+def _written_inside(inside: np.ndarray) -> bool:
+    """Whether something is written inside a box: a piece of ink at least ``WRITING_HEIGHT`` of its inside high
+    (touching its sides or not: a wide 2 written from wall to wall). A round 0 seen at the low ink level has flat
+    stretches that pass for sides, and nothing inside them but the ends of its own stroke beside them, or a tick of
+    its closing stroke (two 0s in 2,000 photos on ruled paper were boxes, their sides cleared and the rest read 7)."""
+    _, parts = ink_components(inside)
+    return any(part.box.height >= WRITING_HEIGHT * inside.shape[0] for part in parts)
 
 
 def _empty_printed_box(own: np.ndarray, sides: Sides) -> bool:

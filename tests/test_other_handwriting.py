@@ -4,6 +4,7 @@ Each test generates its images on the spot (real MNIST test digits from ``data/s
 Pillow's font) and checks what a user sees: the digit the committed model reads, or "no digit found".
 """
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -433,6 +434,36 @@ def test_images_without_ink_have_no_digit(kind):
         preprocess_digit(images[kind])
 
 
+def shadowed_paper(depth: float, slope: float, shape=(240, 320)) -> np.ndarray:
+    """Blank paper (200) with a soft shadow ``depth`` levels deep over its right half, its edge leaning by
+    ``slope``, and a little sensor noise: no ink at all."""
+    rows, columns = np.indices(shape)
+    paper = np.where(columns + slope * rows > shape[1] / 2, 200 - depth, 200).astype(np.uint8)
+    paper = np.asarray(Image.fromarray(paper).filter(ImageFilter.GaussianBlur(3)), np.float64)
+    return np.clip(paper + np.random.default_rng(0).normal(0, 4, shape), 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("slope", [0.0, 0.5])
+def test_a_shadow_across_blank_paper_is_no_digit(predictor, slope):
+    # The paper's grid cannot follow a shadow's edge, and what it left looked like a stroke: read as a sure 1.
+    gray = shadowed_paper(40, slope)
+    assert predict_gray(predictor, gray, Path("shadow.png")).digit is None
+    assert read_number_gray(predictor, gray, Path("shadow.png")).text == ""
+
+
+def test_digits_on_dim_noisy_paper_are_read_not_blank(predictor):
+    # Ink 50 levels darker than dim paper, under sensor noise: each pixel's noise hides it, the 3x3 mean does not.
+    # Both were "no digit found".
+    settings = PhotoSettings(
+        canvas=(320, 240), digit_height=0.5, paper=150, gradient=20, ink=100, noise=9, blur=0.8, mode="L"
+    )
+    image, _ = photo_of_digits([sample(8)], settings, np.random.default_rng(8))
+    assert predict_gray(predictor, np.asarray(image), Path("dim.png")).digit == 8
+    settings = replace(settings, canvas=(640, 240), digit_height=0.4)
+    image, _ = photo_of_digits([sample(d) for d in (3, 1, 4, 1, 5)], settings, np.random.default_rng(1))
+    assert read_number_gray(predictor, np.asarray(image), Path("dim.png")).text == "31415"
+
+
 def test_shift_averaging_gives_one_probability_row_per_digit(predictor):
     digits = np.stack([sample(d) for d in range(10)])
     probabilities = predict_arrays(predictor, digits)
@@ -557,6 +588,30 @@ SMALL_ROUND_ZEROS = (  # 0s written small in photos, as the analysis saw them at
     .######.......
     ..###.........
     """,  # lines as thick as its hole is wide, crossing on ink: taken for an empty printed box
+    """
+    .......######............
+    ....#############........
+    ...################......
+    .#####################...
+    .#####.......#########...
+    #####...........#######..
+    ####.............######..
+    ###..............#..####.
+    ###.................####.
+    ###.................#####
+    ###..................####
+    ###..................####
+    ###..................####
+    ###..................###.
+    ####................####.
+    #####..............######
+    .####..............####..
+    ..####............#####..
+    ...###################...
+    ....#################....
+    .....###############.....
+    ........########.........
+    """,  # flat stretches for sides, the ends of its stroke inside them taken for writing: cleared, the rest read 7
 )
 
 
