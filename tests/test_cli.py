@@ -338,6 +338,9 @@ def test_recipes_are_picked_by_name_and_single_flags_override_them():
     # trains without them (offline, or to compare).
     assert parse_args([]).config.other_writers and not original.other_writers and not RECIPES["fast"].other_writers
     assert parse_args(["--no-other-writers"]).config == replace(TrainingConfig(), other_writers=False)
+    # Photographed training digits: a knob, off in every recipe (it did not help: README), that a flag sets.
+    assert all(recipe.photographed_samples == 0 for recipe in RECIPES.values())
+    assert parse_args(["--photographed-samples", "500"]).config == replace(TrainingConfig(), photographed_samples=500)
     assert parse_args(["--ema-momentum", "0.99"]).config.ema_momentum == 0.99
 
 
@@ -355,6 +358,7 @@ def test_quick_is_resolved_once_into_the_settings_a_run_saves():
 
     from digits.training.config import quick_config
 
-    quick = asdict(quick_config(TrainingConfig()))
-    assert quick["epochs"] == 2 and quick["style_samples"] == 200 and "quick" not in quick
+    quick = asdict(quick_config(TrainingConfig(photographed_samples=5000)))
+    assert quick["epochs"] == 2 and quick["style_samples"] == quick["photographed_samples"] == 200
+    assert "quick" not in quick
     assert asdict(quick_config(TrainingConfig(epochs=1, style_samples=0)))["epochs"] == 1

@@ -9,6 +9,7 @@ import pytest
 from digits.folders import LabelledImages
 from digits.predict import load_predictor, predict_arrays
 from digits.training.config import TrainingConfig
+from digits.training.photographed import CHECKSUM_KEY as PHOTOGRAPHED_KEY
 from digits.training.styles import CHECKED_SAMPLES_KEY
 from tests.synthetic import synthetic_mnist
 
@@ -30,6 +31,7 @@ def short_run(tmp_path_factory):
         validation_fraction=0.1,
         seed=3,
         style_samples=40,
+        photographed_samples=40,
         other_writers=False,
     )
     run = train(config, training, testing, verbose=0)
@@ -63,7 +65,7 @@ def test_saved_files_describe_the_run(short_run):
     assert metadata["metrics"]["test_accuracy"] == run.metrics["test_accuracy"]
     assert metadata["training"]["seed"] == 3 and len(metadata["data"]["sha256"]["training"]) == 64
     drawn = {"style_samples", CHECKED_SAMPLES_KEY}  # what tests/test_committed_model.py checks
-    assert set(metadata["data"]["sha256"]) == {"training", "testing", *drawn}
+    assert set(metadata["data"]["sha256"]) == {"training", "testing", *drawn, PHOTOGRAPHED_KEY}
     assert {"tensorflow", "keras", "numpy"} <= set(metadata["versions"])
     history = paths["history"].read_text().splitlines()
     assert history[0] == "epoch,accuracy,loss,val_accuracy,val_loss" and len(history) == 7

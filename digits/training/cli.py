@@ -53,6 +53,11 @@ KNOBS = {
         "add N digits drawn in styles MNIST lacks (a 1 with flag and base, crossed 7, open 4, marker and hollow "
         "strokes, tiny crops) to the training split; 0 for none",
     ),
+    "photographed_samples": (
+        int,
+        "add N of the training split's MNIST digits written on paper as a camera or scanner gives them (size, "
+        "lighting, blur, noise, JPEG, marker) and preprocessed as a photo is; 0 for none",
+    ),
     "seed": (int, "random seed for the split, the shuffling and the weights"),
     "precision": (
         str,
@@ -167,6 +172,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     config = args.config
     if config.style_samples < 0:
         parser.error("--style-samples must be 0 or more")
+    if config.photographed_samples < 0:
+        parser.error("--photographed-samples must be 0 or more")
     if config.epochs < 1 or config.batch_size < 1:
         parser.error("--epochs and --batch-size must be at least 1")
     if not 0 <= config.validation_fraction < 1:

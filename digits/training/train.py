@@ -51,6 +51,7 @@ from digits.training.config import SCHEDULES, TrainingConfig
 from digits.training.distribute import strategy_for
 from digits.training.model import build_model
 from digits.training.other_writers import other_writer_checksums, other_writer_samples
+from digits.training.photographed import photographed_checksums, photographed_samples
 from digits.training.precision import resolve_precision
 from digits.training.styles import style_checksums, style_samples
 from digits.training.tfimport import keras, native_stderr_silenced, tf
@@ -133,6 +134,12 @@ def training_split(training: LabelledImages, train_index: np.ndarray, config: Tr
         training.images[train_index], training.labels[train_index], config.style_samples, config.seed
     )
     checksums = style_checksums(images[own:], labels[own:])
+    if config.photographed_samples:
+        photo_images, photo_labels = photographed_samples(
+            training.images[train_index], training.labels[train_index], config.photographed_samples, config.seed
+        )
+        images, labels = np.concatenate([images, photo_images]), np.concatenate([labels, photo_labels])
+        checksums |= photographed_checksums(photo_images, photo_labels)
     if config.other_writers:
         try:
             real_images, real_labels = other_writer_samples(config.seed)
