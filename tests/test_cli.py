@@ -353,6 +353,15 @@ def test_an_impossible_weight_average_is_refused_before_training(value, capsys):
     assert stopped.value.code == 2 and "--ema-momentum must be in [0, 1)" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("flag", ["--style-samples", "--photographed-samples"])
+def test_a_negative_count_of_added_training_digits_is_refused_before_training(flag, capsys):
+    from digits.training.cli import parse_args
+
+    with pytest.raises(SystemExit) as stopped:
+        parse_args([flag, "-5"])
+    assert stopped.value.code == 2 and f"{flag} must be 0 or more" in capsys.readouterr().err
+
+
 def test_quick_is_resolved_once_into_the_settings_a_run_saves():
     from dataclasses import asdict
 
