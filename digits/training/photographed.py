@@ -31,7 +31,8 @@ CHECKSUM_KEY = "photographed"
 DIGIT_HEIGHTS = (16, 120)
 """The digit's height on the paper, in pixels: a thumbnail's to a close-up's."""
 MARKER_PROBABILITY = 0.3
-"""Share of digits thickened first, as a felt pen or a marker writes them (a 3x3 grey dilation of the 28x28 frame: a stroke about 2 px wider)."""
+"""Share of digits thickened first, as a felt pen or a marker writes them (a 3x3 grey dilation of the 28x28 frame:
+a stroke about 2 px wider)."""
 JPEG_PROBABILITY = 0.5
 """Share of photos saved as JPEG, at quality 30 to 90, before they are read."""
 
