@@ -5,11 +5,13 @@ Handwritten digits from the MNIST test set (real handwriting, never trained on) 
 paper with ``tests.synthetic``: dark ink on light paper, random position, size, rotation, pen width, lighting
 gradient, noise, blur, JPEG quality, RGB / L / RGBA, EXIF rotation, ruled lines. Prints Markdown tables:
 single-digit accuracy per condition, multi-digit numbers read exactly (and whether a number was lost to its
-digit count or to a misread digit), numbers by pen, numbers written close (touching or overlapping), what the user is told (a wrong answer marked unsure at the
+digit count or to a misread digit), numbers by pen, numbers written close (touching or overlapping), digits and
+numbers written hollow (each stroke as its outline, as bubble letters are), what the user is told (a wrong answer marked unsure at the
 model's own threshold, as the CLI marks it, or given as if it were sure), the preprocessing time of a 640x480
 photo (median of repeated runs), and MNIST test accuracy with and without the preprocessing.
 
-    python -m benchmarks.photos [--singles 2000] [--numbers 500] [--close-numbers 300] [--model models/digits_cnn.tflite]
+    python -m benchmarks.photos [--singles 2000] [--numbers 500] [--close-numbers 300] [--hollow 500]
+                                [--model models/digits_cnn.tflite]
 """
 
 from __future__ import annotations
@@ -81,6 +83,12 @@ def main() -> int:
         type=int,
         default=300,
         help="photos of 3-10-digit numbers written close, touching or overlapping (default: %(default)s; 0: none)",
+    )
+    parser.add_argument(
+        "--hollow",
+        type=int,
+        default=500,
+        help="photos of single digits written hollow, and as many of 3-10-digit numbers (default: %(default)s; 0: none)",
     )
     parser.add_argument("--model", type=Path, default=None, help="model to use (default: the committed one)")
     parser.add_argument("--seed", type=int, default=2026)
@@ -178,6 +186,7 @@ def measure(args: argparse.Namespace, scratch: Path) -> int:
         counts[3].append((read == truth, confidence))
 
     close_rows = numbers_written_close(args, mnist, predictor, threshold, scratch)
+    hollow_rows = written_hollow(args, mnist, predictor, threshold, scratch)
 
     # Preprocessing time of a 640x480 photo.
     photos = [photograph([i], (640, 480))[0] for i in rng.choice(len(mnist.labels), 50)]
@@ -261,6 +270,10 @@ def measure(args: argparse.Namespace, scratch: Path) -> int:
         )
         print(table(close_rows, (*header, "wrong, given as sure")))
         print()
+    if hollow_rows:
+        header = ("written hollow (each stroke as its outline)", "images", "read right", "no digit found")
+        print(table(hollow_rows, (*header, "wrong, given as sure")))
+        print()
     print(
         table(
             [
@@ -329,6 +342,43 @@ def numbers_written_close(args, mnist, predictor, threshold: float, scratch: Pat
         wrong_sure = Readings.collect(list(zip(exact, confidence))).given_as_sure(threshold)
         cells = (f"{np.mean(exact):.2%}", f"{np.mean(found_all):.2%}", f"{sum(right) / max(1, sum(digits)):.2%}")
         rows.append((key, len(answers), *cells, f"{wrong_sure:.2%}"))
+    return rows
+
+
+def written_hollow(args, mnist, predictor, threshold: float, scratch: Path) -> list[tuple]:
+    """Photos of single digits and of 3-10-digit numbers written hollow (``PhotoSettings.hollow``: each stroke as
+    its outline, paper inside), read as the CLI reads them: a row per kind. A generator of their own, so the other
+    tables draw the same photos with or without them."""
+    if not args.hollow:
+        return []
+    rng = np.random.default_rng([args.seed, 2])
+    canvases = [(640, 480), (1024, 768), (800, 200), (480, 640)]
+    rows = []
+    for kind, lengths in (("single digits", (1, 1)), ("numbers of 3-10 digits, read exactly", (3, 10))):
+        answers, blank = [], 0
+        for k in range(args.hollow):
+            indices = rng.choice(len(mnist.labels), int(rng.integers(lengths[0], lengths[1] + 1)))
+            truth = "".join(str(mnist.labels[i]) for i in indices)
+            settings = replace(random_settings(rng, canvases[k % len(canvases)]), hollow=True)
+            image, _ = photo_of_digits([mnist.images[i] for i in indices], settings, rng)
+            path = scratch / f"h.{'png' if image.mode == 'RGBA' else 'jpg'}"
+            save_photo(image, path, settings)
+            gray = read_gray(path, decode_side(number=len(indices) > 1))[0]
+            try:
+                if len(indices) == 1:
+                    probabilities = predict_arrays(predictor, preprocess_digit(gray)[None])
+                    confidence = float(probabilities.max())
+                else:
+                    found, probabilities = read_number_digits(predictor, gray)
+                    confidence = number_confidence(found, probabilities)
+                read = "".join(str(d) for d in probabilities.argmax(axis=1))
+            except (NoDigitFound, TooManyDigits):
+                read, confidence = "", 0.0
+                blank += 1
+            answers.append((read == truth, confidence))
+        right = np.mean([ok for ok, _ in answers])
+        wrong_sure = Readings.collect(answers).given_as_sure(threshold)
+        rows.append((kind, len(answers), f"{right:.2%}", f"{blank / len(answers):.2%}", f"{wrong_sure:.2%}"))
     return rows
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 from digits.constants import NUM_CLASSES
 from digits.preprocess import DIGIT_BOX, center_by_mass
@@ -90,6 +90,8 @@ class PhotoSettings:
     ruled_lines: bool = False
     gaps: tuple[float, float] = (0.08, 0.35)
     """Space between neighbouring glyphs, drawn between these shares of the digit height (negative: overlapping)."""
+    hollow: bool = False
+    """Each stroke written as its outline (bubble letters): a bold pen's shape, with paper inside its lines."""
 
 
 def random_settings(rng: np.random.Generator, canvas: tuple[int, int] | None = None) -> PhotoSettings:
@@ -131,9 +133,15 @@ def _ink_layer(
             if settings.stroke > 0
             else int(settings.stroke < 0 and target_h >= 120)
         )
-        if radius:
+        if radius and not settings.hollow:  # a hollow digit's pen is its own (below)
             size = 2 * radius + 1
             image = image.filter(ImageFilter.MaxFilter(size) if settings.stroke > 0 else ImageFilter.MinFilter(size))
+        if settings.hollow:  # the outline of a pen a little bolder than MNIST's, in lines of 1/70 of the height
+            bold = image.point(lambda level: 255 if level > 100 else 0).filter(
+                ImageFilter.MaxFilter(2 * max(1, round(target_h / 40)) + 1)
+            )
+            core = bold.filter(ImageFilter.MinFilter(2 * max(1, round(target_h / 70)) + 1))
+            image = ImageChops.subtract(bold, core).filter(ImageFilter.GaussianBlur(0.5))
         scaled.append(image)
     gaps = [int(rng.uniform(*settings.gaps) * target_h) for _ in scaled[1:]]
     row_width = sum(image.width for image in scaled) + sum(gaps)
