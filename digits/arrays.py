@@ -251,14 +251,19 @@ def union_box(parts: list[Component]) -> Box:
     )
 
 
-def stroke_width(mask: np.ndarray) -> float:
-    """Mean stroke width of a boolean mask: twice the area over the boundary length."""
+def interior(mask: np.ndarray) -> np.ndarray:
+    """The pixels of a boolean mask whose four neighbours are in it too (the image's edge counts as in it)."""
     inner = mask.copy()
     inner[1:] &= mask[:-1]
     inner[:-1] &= mask[1:]
     inner[:, 1:] &= mask[:, :-1]
     inner[:, :-1] &= mask[:, 1:]
-    boundary = int((mask & ~inner).sum())
+    return inner
+
+
+def stroke_width(mask: np.ndarray) -> float:
+    """Mean stroke width of a boolean mask: twice the area over the boundary length."""
+    boundary = int((mask & ~interior(mask)).sum())
     return 2.0 * float(mask.sum()) / boundary if boundary else 0.0
 
 

@@ -42,6 +42,7 @@ from digits.arrays import (
     count_components,
     graph_roots,
     ink_components,
+    interior,
     label_components,
     median_of,
     percentile_last_axis,
@@ -818,14 +819,9 @@ def filled_outlines(stage: np.ndarray) -> np.ndarray:
         return stage
     paper = ~ink
     labels, count = label_components(paper)
-    inner = paper.copy()
-    inner[1:] &= paper[:-1]
-    inner[:-1] &= paper[1:]
-    inner[:, 1:] &= paper[:, :-1]
-    inner[:, :-1] &= paper[:, 1:]
     area = np.bincount(labels.ravel(), minlength=count + 1)
-    edge = np.bincount(labels[paper & ~inner], minlength=count + 1)
-    width = 2.0 * area / np.maximum(edge, 1)
+    edge = np.bincount(labels[paper & ~interior(paper)], minlength=count + 1)
+    width = 2.0 * area / np.maximum(edge, 1)  # as stroke_width measures it, for each piece of paper
     band = (width >= OUTLINE_BAND_WIDTH * stroke) & (area >= OUTLINE_BAND_LENGTH * width**2)
     band[np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))] = False  # open paper
     band[0] = False  # the ink itself
