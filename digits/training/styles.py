@@ -165,7 +165,8 @@ CANVAS = 112
 PEN_WIDTHS = ((0.05, 0.09), (0.09, 0.15), (0.15, 0.3))
 """Pen width as a share of the digit's height: fine pen, ballpoint, marker."""
 HOLLOW_PROBABILITY = 0.06
-"""Share of samples drawn as an outline (a hollow, double-line stroke)."""
+"""Share of samples drawn as an outline (a hollow, double-line stroke); the preprocessing inks most of them in
+(``digits.preprocess.filled_outlines``), as it does a user's hollow digit."""
 TIGHT_CROP_PROBABILITY = 0.15
 """Share of samples reduced to a tight 8-20 px crop, light on dark, before preprocessing."""
 CHECKED_SAMPLES = 1000
