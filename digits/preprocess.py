@@ -14,7 +14,8 @@ in a 28x28 frame so that the centre of mass is in the middle. ``preprocess_digit
 5. ``analyse`` finds the ink components without specks, ruled lines (and what is left of them), frame
    borders or printed boxes (``digits.printed_boxes``); ``digit_group`` keeps the digit and its pieces, those a
    cleared line cut apart counting as one; ``ink_crop`` cuts it at full resolution;
-6. ``to_mnist_frame`` matches the stroke width to MNIST's, scales the longer side to 20 px and centres by mass
+6. ``to_mnist_frame`` inks in strokes written as outlines (``filled_outlines``), matches the stroke width to
+   MNIST's, scales the longer side to 20 px and centres by mass
    (a number's digits, when enlarged to be read, are sharpened first: ``sharpened``).
 
 ``narrowed`` gives the second reading of a near-square digit, which may have been stretched to fill a square, and
