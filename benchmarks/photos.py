@@ -72,6 +72,18 @@ def table(rows: list[tuple], header: tuple) -> str:
     return "\n".join(lines)
 
 
+NUMBER_CANVASES = ((640, 480), (1024, 768), (800, 200), (480, 640))
+"""The canvases numbers are photographed on, in turn: photo sizes both ways round, and a strip."""
+
+
+def as_the_cli_reads(image, settings, path_stem: Path, number: bool) -> np.ndarray:
+    """Save a synthetic photo as a user's file (PNG when transparent, else JPEG; EXIF by ``save_photo``) and read it
+    back as the CLI does (``decode_side``): the grey image the reader gets."""
+    path = path_stem.with_suffix(".png" if image.mode == "RGBA" else ".jpg")
+    save_photo(image, path, settings)
+    return read_gray(path, decode_side(number=number))[0]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--singles", type=int, default=2000, help="single-digit photos (default: %(default)s)")
@@ -119,9 +131,7 @@ def measure(args: argparse.Namespace, scratch: Path) -> int:
         """A photo of ``indices`` digits, read as the CLI reads it (``decode_side``)."""
         settings = random_settings(rng, canvas)
         image, _ = photo_of_digits([mnist.images[i] for i in indices], settings, rng)
-        path = scratch / f"p.{'png' if image.mode == 'RGBA' else 'jpg'}"
-        save_photo(image, path, settings)
-        return read_gray(path, decode_side(number=len(indices) > 1))[0], settings
+        return as_the_cli_reads(image, settings, scratch / "p", number=len(indices) > 1), settings
 
     # Single digits, per condition.
     right, right_once, total, order = defaultdict(int), defaultdict(int), defaultdict(int), {}
@@ -152,11 +162,10 @@ def measure(args: argparse.Namespace, scratch: Path) -> int:
     exact, exact_once, by_length = 0, 0, defaultdict(lambda: [0, 0, 0, []])
     count_right = digits_right = digits_in_counted = 0  # where a number is lost: its digit count, or a digit
     by_pen = defaultdict(lambda: [0, 0, 0, 0])  # numbers read exactly, numbers; digits right, digits (counts right)
-    canvases = [(640, 480), (1024, 768), (800, 200), (480, 640)]
     for k in range(args.numbers):
         length = int(rng.integers(2, 11))
         indices = rng.choice(len(mnist.labels), length)
-        gray, settings = photograph(indices, canvases[k % len(canvases)])
+        gray, settings = photograph(indices, NUMBER_CANVASES[k % len(NUMBER_CANVASES)])
         truth = "".join(str(mnist.labels[i]) for i in indices)
         try:
             found, probabilities = read_number_digits(predictor, gray)
@@ -311,17 +320,14 @@ def numbers_written_close(args, mnist, predictor, threshold: float, scratch: Pat
     or a stroke reaching over), read as the CLI reads them; one table row per length group and one for all. A
     generator of their own, so the other tables draw the same photos with or without them."""
     rng = np.random.default_rng([args.seed, 1])
-    canvases = [(640, 480), (1024, 768), (800, 200), (480, 640)]
     groups = defaultdict(list)  # length group -> (exact, all found, digits right, digits, confidence)
     for k in range(args.close_numbers):
         indices = rng.choice(len(mnist.labels), int(rng.integers(3, 11)))
         truth = "".join(str(mnist.labels[i]) for i in indices)
-        settings = replace(random_settings(rng, canvases[k % len(canvases)]), gaps=CLOSE_GAPS)
+        settings = replace(random_settings(rng, NUMBER_CANVASES[k % len(NUMBER_CANVASES)]), gaps=CLOSE_GAPS)
         # MNIST's 4 px margins would keep digits apart however close they are written: cut to their ink.
         image, _ = photo_of_digits([ink_box(mnist.images[i]) for i in indices], settings, rng)
-        path = scratch / f"c.{'png' if image.mode == 'RGBA' else 'jpg'}"
-        save_photo(image, path, settings)
-        gray = read_gray(path, decode_side(number=True))[0]
+        gray = as_the_cli_reads(image, settings, scratch / "c", number=True)
         try:
             found, probabilities = read_number_digits(predictor, gray)
             read = "".join(str(d) for d in probabilities.argmax(axis=1))
@@ -352,18 +358,15 @@ def written_hollow(args, mnist, predictor, threshold: float, scratch: Path) -> l
     if not args.hollow:
         return []
     rng = np.random.default_rng([args.seed, 2])
-    canvases = [(640, 480), (1024, 768), (800, 200), (480, 640)]
     rows = []
     for kind, lengths in (("single digits", (1, 1)), ("numbers of 3-10 digits, read exactly", (3, 10))):
         answers, blank = [], 0
         for k in range(args.hollow):
             indices = rng.choice(len(mnist.labels), int(rng.integers(lengths[0], lengths[1] + 1)))
             truth = "".join(str(mnist.labels[i]) for i in indices)
-            settings = replace(random_settings(rng, canvases[k % len(canvases)]), hollow=True)
+            settings = replace(random_settings(rng, NUMBER_CANVASES[k % len(NUMBER_CANVASES)]), hollow=True)
             image, _ = photo_of_digits([mnist.images[i] for i in indices], settings, rng)
-            path = scratch / f"h.{'png' if image.mode == 'RGBA' else 'jpg'}"
-            save_photo(image, path, settings)
-            gray = read_gray(path, decode_side(number=len(indices) > 1))[0]
+            gray = as_the_cli_reads(image, settings, scratch / "h", number=len(indices) > 1)
             try:
                 if len(indices) == 1:
                     probabilities = predict_arrays(predictor, preprocess_digit(gray)[None])

@@ -140,8 +140,7 @@ def _ink_layer(
             bold = image.point(lambda level: 255 if level > 100 else 0).filter(
                 ImageFilter.MaxFilter(2 * max(1, round(target_h / 40)) + 1)
             )
-            core = bold.filter(ImageFilter.MinFilter(2 * max(1, round(target_h / 70)) + 1))
-            image = ImageChops.subtract(bold, core).filter(ImageFilter.GaussianBlur(0.5))
+            image = outline(bold, 2 * max(1, round(target_h / 70)) + 1).filter(ImageFilter.GaussianBlur(0.5))
         scaled.append(image)
     gaps = [int(rng.uniform(*settings.gaps) * target_h) for _ in scaled[1:]]
     row_width = sum(image.width for image in scaled) + sum(gaps)
@@ -169,6 +168,11 @@ def _ink_layer(
         boxes.append((x, y, x + image.width, y + image.height))
         x += image.width + gap
     return layer, boxes
+
+
+def outline(ink: Image.Image, line: int) -> Image.Image:
+    """Light-on-black ink ("L") written as its outline: its edge, ``line`` // 2 px thick, with paper inside."""
+    return ImageChops.subtract(ink, ink.filter(ImageFilter.MinFilter(line)))
 
 
 def photo_of_digits(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from benchmarks.real_handwriting import FIELD_STYLES, FormLayout, as_form_cell, as_number_field, as_number_scan
 from digits.arrays import label_components, stroke_anisotropy, stroke_width
@@ -26,7 +26,7 @@ from digits.predict import (
 from digits.preprocess import NoDigitFound, is_mnist_style, narrowed_weight, preprocess_digit
 from digits.printed_boxes import frame_bands
 from tests.conftest import ROOT, run_script
-from tests.synthetic import PhotoSettings, photo_of_digits, save_photo, tight_glyph
+from tests.synthetic import PhotoSettings, outline, photo_of_digits, save_photo, tight_glyph
 
 SAMPLES = ROOT / "data" / "samples"
 
@@ -370,8 +370,7 @@ def test_bold_marker_digit_is_not_read_as_8(predictor, digit):
 def hollow(ink: Image.Image, line: int) -> np.ndarray:
     """Light-on-black ink (an "L" image) written as its outline: lines about ``line`` // 2 px thick along its
     edges, paper inside; returned dark on white paper, as bubble letters are written."""
-    outline = ImageChops.subtract(ink, ink.filter(ImageFilter.MinFilter(line)))
-    return 255 - np.asarray(outline.filter(ImageFilter.GaussianBlur(0.8)))
+    return 255 - np.asarray(outline(ink, line).filter(ImageFilter.GaussianBlur(0.8)))
 
 
 @pytest.mark.parametrize("digit", [1, 2, 3, 5, 7, 9])
