@@ -132,7 +132,7 @@ def load_measured(path: Path) -> list[Measured]:
 
 def pipeline_seconds(config, training: LabelledImages) -> float:
     """One epoch of a recipe's input pipeline alone (shuffle, batch, augment), iterated without training."""
-    train_index, _ = split_validation(training, config.validation_fraction, config.seed)
+    train_index, _ = split_validation(training.labels, config.validation_fraction, config.seed)
     split = training_split(training, train_index, config)
     dataset = training_dataset(split.images, split.labels, config)
     started = time.perf_counter()

@@ -89,3 +89,29 @@ def test_the_photo_benchmark_writes_numbers_close_when_asked():
         spaces = [(b[0] - a[2]) / (a[3] - a[1]) for a, b in zip(boxes, boxes[1:])]
         assert all(low - 0.01 <= space <= high + 0.01 for space in spaces), spaces
     assert min(spaces) < 0  # written close, some digits reach over their neighbour
+
+
+def test_gpu_benchmark_trains_the_network_and_never_passes_a_cpu_run_off_as_a_gpu_one(tmp_path):
+    # The GPU benchmark trains the recipe's network in a child process per setup. Asked for a GPU that is not
+    # there, that setup fails out loud; the CPU's run is measured and tabled, with its ratio baseline.
+    import numpy as np
+
+    from benchmarks.gpu_training import load_records, main, summarise
+    from tests.synthetic import synthetic_mnist
+
+    images, labels = synthetic_mnist(per_class=30, seed=3)
+    test_images, test_labels = synthetic_mnist(per_class=10, seed=4)
+    arrays = tmp_path / "digits.npz"
+    np.savez_compressed(
+        arrays, train_images=images, train_labels=labels, test_images=test_images, test_labels=test_labels
+    )
+    records = tmp_path / "records.jsonl"
+    argv = ["--arrays", str(arrays), "--backends", "tensorflow", "--devices", "gpu", "cpu", "--cpu-epochs", "8"]
+    assert main([*argv, "--records", str(records)]) == 0
+
+    (run,) = load_records([records])  # the GPU setup trained nothing
+    assert run.setup.device == "cpu" and run.epochs == 8 and run.libraries.startswith("keras 3")
+    assert run.test_accuracy > 0.5  # 270 drawn digits, 8 short epochs: it learnt (chance is 10%)
+    row = summarise([run]).splitlines()[-1]
+    assert "| tensorflow | x86_64 CPU" in row or "CPU," in row
+    assert row.endswith("| 1.0x as fast |")

@@ -105,10 +105,10 @@ def test_failed_export_leaves_the_previous_model_in_place(short_run, monkeypatch
 
 
 def test_same_seed_same_split():
-    from digits.training.train import split_validation
+    from digits.training.optimisation import split_validation
 
-    data = labelled(5, 0)
-    first, second = split_validation(data, 0.2, 7), split_validation(data, 0.2, 7)
+    labels = labelled(5, 0).labels
+    first, second = split_validation(labels, 0.2, 7), split_validation(labels, 0.2, 7)
     assert all(np.array_equal(a, b) for a, b in zip(first, second))
     assert len(first[1]) == 10 and not set(first[0]) & set(first[1])
 
@@ -169,7 +169,7 @@ def test_weight_averaging_ends_with_the_average_of_the_steps():
 
 def test_the_weight_average_of_a_short_run_spans_at_most_its_last_fifth():
     # Keras starts the average at the first step's weights: 0.999 on a 100-step run would end mostly untrained.
-    from digits.training.train import averaging_momentum
+    from digits.training.optimisation import averaging_momentum
 
     assert averaging_momentum(0.999, 24 * 235) == 0.999  # the default recipe on MNIST: as asked
     assert averaging_momentum(0.0, 100) == 0.0

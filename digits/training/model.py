@@ -1,10 +1,13 @@
-"""The network, nothing else: the original project's 3-conv / dense-dropout CNN (93,322 parameters)."""
+"""The network, nothing else: the original project's 3-conv / dense-dropout CNN (93,322 parameters).
+
+Plain Keras 3: it builds on any backend (``digits.training.kerasimport``).
+"""
 
 from __future__ import annotations
 
 from digits.constants import INPUT_SHAPE, NUM_CLASSES
 from digits.training.config import DEFAULT_DROPOUT
-from digits.training.tfimport import keras
+from digits.training.kerasimport import keras
 
 layers = keras.layers
 

@@ -2,18 +2,16 @@
 
 TensorFlow's C++ side writes CUDA and CPU-feature notices straight to file descriptor 2 while it loads, before
 any Python setting can silence it; users of a CPU-only tool gain nothing from them. Only this module imports
-TensorFlow, and only the training and Keras-fallback paths import this module.
+TensorFlow by name (``digits.training.kerasimport`` imports it through Keras' default backend), and only the
+training and Keras-fallback paths import this module.
 """
 
 from __future__ import annotations
 
-import os
-
 from digits.quiet import native_stderr_silenced
+from digits.training.kerasimport import keras
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 with native_stderr_silenced():
-    import keras
     import tensorflow as tf
 
     tf.config.list_physical_devices()  # device discovery logs (no CUDA driver, ...) happen here, silenced

@@ -47,9 +47,10 @@ from digits.report import (
     plot_training_curves,
 )
 from digits.training.calibration import choose_min_confidence
-from digits.training.config import SCHEDULES, TrainingConfig
+from digits.training.config import TrainingConfig
 from digits.training.distribute import strategy_for
 from digits.training.model import build_model
+from digits.training.optimisation import loss_function, recipe_optimizer, split_validation
 from digits.training.other_writers import other_writer_checksums, other_writer_samples
 from digits.training.photographed import photographed_checksums, photographed_samples
 from digits.training.precision import resolve_precision
@@ -86,13 +87,6 @@ class TrainingRun:
     """SHA-256 of the drawn style samples it trained on (``styles.style_checksums``): they go through the product's
     preprocessing, so a change there changes them, and the recipe no longer trains this model
     (``tests/test_committed_model.py``); and of the other writers' digits added (``other_writers``)."""
-
-
-def split_validation(data: LabelledImages, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Seeded random split of ``data`` into training and validation indices (validation may be empty)."""
-    order = np.random.default_rng(seed).permutation(len(data.labels))
-    n_validation = int(round(len(order) * fraction))
-    return order[n_validation:], order[:n_validation]
 
 
 def subsample(data: LabelledImages, count: int, seed: int) -> LabelledImages:
@@ -203,44 +197,6 @@ def training_dataset(
     )
 
 
-def learning_rate_schedule(config: TrainingConfig, steps_per_epoch: int, replicas: int = 1):
-    """Adam's learning rate: constant, or a linear warm-up to the peak and a cosine decay to 1% of it; times the
-    number of replicas (their batches add up to one global batch that many times larger)."""
-    peak = config.learning_rate * replicas
-    if config.schedule == "constant":
-        return peak
-    if config.schedule != "cosine":
-        raise ValueError(f"unknown schedule {config.schedule!r} (known: {', '.join(SCHEDULES)})")
-    warmup = steps_per_epoch * min(config.warmup_epochs, max(0, config.epochs - 1))
-    return keras.optimizers.schedules.CosineDecay(
-        0.0 if warmup else peak,
-        decay_steps=max(1, config.epochs * steps_per_epoch - warmup),
-        alpha=0.01,
-        warmup_target=peak if warmup else None,
-        warmup_steps=warmup,
-    )
-
-
-EMA_MAX_SHARE = 0.2
-"""The moving average spans at most this share of a run's steps (its window is about 1 / (1 - momentum) steps)."""
-
-
-def averaging_momentum(momentum: float, total_steps: int) -> float:
-    """The moving average's momentum for a run of ``total_steps``: as asked, but lowered so that the average spans at
-    most the last fifth of the run. Keras starts the average at the first step's weights and does not correct for
-    it: 0.999 remembers about 1,000 steps, longer than a short run (``--quick``, a small folder of one's own), whose
-    average would still be mostly its untrained start. The full default recipe (5,640 steps) keeps 0.999."""
-    if not momentum:
-        return 0.0
-    return min(momentum, max(0.0, 1.0 - 1.0 / (EMA_MAX_SHARE * max(1, total_steps))))
-
-
-def loss_function(config: TrainingConfig):
-    if config.sparse_labels:
-        return keras.losses.SparseCategoricalCrossentropy()
-    return keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing)
-
-
 @dataclass
 class FittedNetwork:
     """The network after ``fit_network``, before anything is measured: its history, the split, its devices."""
@@ -281,7 +237,7 @@ def fit_network(
     keras.utils.set_random_seed(config.seed)
     tf.config.experimental.enable_op_determinism()  # same seed, same weights, whatever the thread timing
     epochs = config.epochs
-    train_index, val_index = split_validation(training, config.validation_fraction, config.seed)
+    train_index, val_index = split_validation(training.labels, config.validation_fraction, config.seed)
     split = training_split(training, train_index, config)
     train_images, train_labels = split.images, split.labels
     strategy = strategy_for(config.distribute)
@@ -304,14 +260,7 @@ def fit_network(
     with strategy.scope():
         model = build_model(config.dropout, precision)
         model.compile(
-            optimizer=keras.optimizers.Adam(
-                learning_rate_schedule(config, steps_per_epoch, replicas),
-                **(
-                    {"use_ema": True, "ema_momentum": averaging_momentum(config.ema_momentum, steps_per_epoch * epochs)}
-                    if config.ema_momentum
-                    else {}
-                ),
-            ),
+            optimizer=recipe_optimizer(config, steps_per_epoch, replicas),
             loss=loss_function(config),
             metrics=["accuracy"],
         )
