@@ -87,6 +87,18 @@ OUTLINE_LINE_SHARE = 0.07
 track's narrow loop, drawn with a mouse's thicker pen, is not a band), is the inside of a stroke written as its
 outline: a hollow ("bubble") digit, which ``filled_outlines`` inks in. README, "How an image is prepared", has how
 these were chosen."""
+OUTLINE_RIM_LINE_SHARE = 0.10
+"""Lines up to this share of the digit's size thick (a hollow digit photographed small: its lines blurred and
+thickened) still leave bands to ink in, if the ink is all their rim (``OUTLINE_RIM_SHARE`` of it no further from
+them than ``OUTLINE_RIM_REACH`` line widths) and the bands are at most ``OUTLINE_RIM_BAND_SHARE`` of the digit's
+size wide: a pen track's narrow loop, drawn with a mouse's thicker pen, has the rest of the digit's stroke beyond
+it, and a 0's narrow hole is wider than a stroke's inside. README, "How an image is prepared", has the figures."""
+OUTLINE_RIM_SHARE = 0.97
+"""See ``OUTLINE_RIM_LINE_SHARE``."""
+OUTLINE_RIM_REACH = 1.5
+"""See ``OUTLINE_RIM_LINE_SHARE``."""
+OUTLINE_RIM_BAND_SHARE = 0.25
+"""See ``OUTLINE_RIM_LINE_SHARE``."""
 ENLARGED_SHARPEN_RADIUS = 6.0
 """A digit enlarged to the intermediate size is sharpened (unsharp mask) over this many pixels there: 1.5 px of
 the 20 px box, about a stroke's soft edge..."""
@@ -812,11 +824,13 @@ def filled_outlines(stage: np.ndarray) -> np.ndarray:
     than the outline's lines (``OUTLINE_BAND_WIDTH``), long for its width (``OUTLINE_BAND_LENGTH``), and those lines
     are fine (``OUTLINE_LINE_SHARE``); a loop's hole (a 0's, an 8's) is rounder, or narrower than the pen that drew
     it. Filled in, the bands leave the solid digit a marker would write, which the marker thinning then treats as
-    one; the loops' holes stay open."""
+    one; the loops' holes stay open. A hollow digit photographed small has its lines blurred thicker
+    (``OUTLINE_RIM_LINE_SHARE``): its bands are inked in only when the ink is nothing but their rim."""
     ink = stage > 127
     stroke = stroke_width(ink)
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    if stroke <= 0 or stroke > OUTLINE_LINE_SHARE * max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1):
+    size = max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1) if len(rows) else 0
+    if stroke <= 0 or stroke > OUTLINE_RIM_LINE_SHARE * size:
         return stage
     paper = ~ink
     labels, count = label_components(paper)
@@ -826,11 +840,24 @@ def filled_outlines(stage: np.ndarray) -> np.ndarray:
     band = (width >= OUTLINE_BAND_WIDTH * stroke) & (area >= OUTLINE_BAND_LENGTH * width**2)
     band[np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))] = False  # open paper
     band[0] = False  # the ink itself
+    if stroke > OUTLINE_LINE_SHARE * size:  # thicker lines: only bands that are all there is to the digit
+        band &= width <= OUTLINE_RIM_BAND_SHARE * size
+        if band.any() and not is_rim_of(ink, band[labels], stroke):
+            return stage
     if not band.any():
         return stage
     filled = stage.copy()
     filled[band[labels]] = 255.0
     return filled
+
+
+def is_rim_of(ink: np.ndarray, inside: np.ndarray, stroke: float) -> bool:
+    """Whether (nearly) all of the ink lies along the paper ``inside`` (within ``OUTLINE_RIM_REACH`` line widths
+    of it): a stroke's outline and nothing else, as a hollow digit is; a pen track's narrow loop has the rest of
+    the digit's stroke beyond it."""
+    side = 2 * int(np.ceil(OUTLINE_RIM_REACH * stroke)) + 1
+    near = square_filter(inside.astype(np.uint8), side, np.maximum) > 0
+    return int((ink & near).sum()) >= OUTLINE_RIM_SHARE * int(ink.sum())
 
 
 def thin_marker_strokes(stage: np.ndarray, width: float) -> np.ndarray:

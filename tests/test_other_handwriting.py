@@ -23,7 +23,7 @@ from digits.predict import (
     read_number,
     read_number_gray,
 )
-from digits.preprocess import NoDigitFound, is_mnist_style, narrowed_weight, preprocess_digit
+from digits.preprocess import NoDigitFound, filled_outlines, is_mnist_style, narrowed_weight, preprocess_digit
 from digits.printed_boxes import frame_bands
 from tests.conftest import ROOT, run_script
 from tests.synthetic import PhotoSettings, outline, photo_of_digits, save_photo, tight_glyph
@@ -389,6 +389,38 @@ def test_a_handwritten_digit_written_hollow_is_read(predictor, digit):
     big = Image.fromarray(sample(digit)).resize((224, 224), Image.Resampling.BICUBIC)
     bold = big.point(lambda level: 255 if level > 100 else 0).filter(ImageFilter.MaxFilter(9))
     assert read(predictor, hollow(bold, line=5)) == digit
+
+
+@pytest.mark.parametrize(
+    ("canvas", "height", "blur", "seed"),
+    [((600, 200), 0.45, 1.0, 5), ((600, 200), 0.45, 1.0, 15), ((800, 200), 0.45, 0.8, 25), ((600, 200), 0.5, 1.2, 15)],
+)
+def test_a_small_hollow_digit_is_read(predictor, canvas, height, blur, seed):
+    # A hollow 5 in a wide photo, decoded at half its size as a large photo is: its outline's lines are blurred to
+    # 7-10% of the digit's size, thicker than the fine lines a hollow digit is otherwise known by, and unfilled
+    # it read 8. Its ink is nothing but the rim of the band inside, so the band is inked in.
+    settings = PhotoSettings(canvas=canvas, digit_height=height, blur=blur, mode="L", hollow=True)
+    image, _ = photo_of_digits([sample(5)], settings, np.random.default_rng(seed))
+    assert read(predictor, np.asarray(image.reduce(2))) == 5
+
+
+def outlined_bar(tail: int = 0) -> np.ndarray:
+    """A stroke's outline at the intermediate size (float, light on black): a bar 70 px tall and 26 wide drawn
+    as two lines 6 px thick (8% of its size) with paper between, and a solid stroke of ``tail`` px leaving its
+    foot sideways, as the rest of a digit beyond a pen track's narrow loop."""
+    stage = np.zeros((80, 80), np.float32)
+    stage[5:75, 30:56] = 255.0
+    stage[11:69, 36:50] = 0.0
+    stage[69:75, 56 : 56 + tail] = 255.0
+    return stage
+
+
+def test_thicker_lines_are_inked_in_only_when_they_are_all_the_digit():
+    # Lines 8% of the digit's size: too thick for the fine lines of a hollow digit written large, as thick as a
+    # small one's once blurred, and as a mouse's pen drawing a narrow loop.
+    inside = (slice(11, 69), slice(36, 50))
+    assert (filled_outlines(outlined_bar())[inside] == 255).all()
+    assert (filled_outlines(outlined_bar(tail=20))[inside] == 0).all()
 
 
 @pytest.mark.parametrize("digit", [0, 8])
