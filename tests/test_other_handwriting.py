@@ -432,6 +432,20 @@ def test_a_fine_pen_keeps_its_loops_open(predictor, digit):
     assert read(predictor, gray) == digit
 
 
+@pytest.mark.parametrize("height", [60, 100, 200])
+@pytest.mark.parametrize("line_share", [0.03, 0.06, 0.09])
+def test_a_narrow_zero_keeps_its_hole(predictor, height, line_share):
+    # A narrow 0 is a loop shaped like a hollow 1's outline. Written 0.4 as wide as tall (narrower than any 0 in
+    # MNIST's test set but one), with a fine pen or lines blurred as thick as a small hollow digit's, its hole is
+    # no stroke's inside: it stays open and the digit reads 0.
+    width, line = round(0.4 * height), max(1, round(line_share * height))
+    image = Image.new("L", (width + 60, height + 60), 245)
+    ImageDraw.Draw(image).ellipse((30, 30, 30 + width, 30 + height), outline=25, width=line)
+    gray = np.asarray(image.rotate(12, fillcolor=245, resample=Image.BILINEAR).filter(ImageFilter.GaussianBlur(0.7)))
+    assert loops(preprocess_digit(gray) >= 128) == 1
+    assert read(predictor, gray) == 0
+
+
 def low_bar_four(pen: int, bar: float, right_top: float, slant: float) -> np.ndarray:
     """A 4 as much of Europe writes it, drawn with Pillow: a nearly upright left stroke down to a low bar, and a
     short right stroke that starts not far above the bar (``bar`` and ``right_top``: heights from the top, as a
