@@ -78,13 +78,28 @@ def decode_gray(
 ) -> tuple[np.ndarray, float]:
     """Decode a path or binary stream straight to uint8 grey levels, at reduced size when it is large.
 
-    An image whose longer side is over ``max_side`` is decoded at reduced size (JPEG's draft mode,
+    An image with more pixels than a 4:3 photo whose longer side is ``max_side`` (``reduction_factor``) is
+    decoded at reduced size (JPEG's draft mode,
     which never builds the full-size pixels) or reduced right after decoding, before any conversion, so memory
     and time per image stay bounded. Returns the grey image and its scale (original pixels per returned pixel,
     to map boxes back). Every failure of opening, decoding or converting is a one-line DigitsError naming
     ``name``.
     """
     return _decode(source, name, size, lambda image: _reduced_gray(image, max_side))
+
+
+def reduction_factor(width: int, height: int, max_side: int) -> int:
+    """The whole factor an image is reduced by when decoded: the least that leaves it no more pixels than a 4:3
+    photo whose longer side is ``max_side``, and a longer side of at most twice ``max_side``.
+
+    Why pixels and not the longer side alone: the limit is there to bound the work, which grows with the pixels. A
+    wide strip (800x200, a cell cut from a form's row) holds half a 640x480 photo's pixels; halving it because its
+    longer side is over 640 read a digit on it at half the height it has, and lost hollow digits' thin outlines.
+    Every 4:3 photo is reduced as before."""
+    budget = max_side * max_side * 3 / 4
+    by_pixels = int(np.ceil(np.sqrt(width * height / budget) - 1e-9))
+    by_side = -(-max(width, height) // (2 * max_side))
+    return max(1, by_pixels, by_side)
 
 
 def _reduced_gray(image: Image.Image, max_side: int) -> tuple[np.ndarray, float]:
@@ -94,10 +109,10 @@ def _reduced_gray(image: Image.Image, max_side: int) -> tuple[np.ndarray, float]
         # Only the brightness is decoded (a colour JPEG stores it apart from the colour), and a large photo at
         # 1/2, 1/4 or 1/8 of its size: draft() picks the largest of those whose sides are whole multiples of the
         # requested ones, so the request is the original divided by a whole factor.
-        factor = -(-original // max_side)
+        factor = reduction_factor(*image.size, max_side)
         image.draft("L", (image.width // factor, image.height // factor) if factor > 1 else None)
     image.load()
-    factor = -(-max(image.size) // max_side)
+    factor = reduction_factor(*image.size, max_side)
     if factor > 1:  # reduce before any conversion or rotation, so no full-size copy is ever made
         try:
             image = image.reduce(factor)
@@ -176,8 +191,9 @@ def to_grayscale(image: Image.Image) -> np.ndarray:
 
 
 def decode_side(number: bool) -> int:
-    """The longest side an image is decoded at: ``ANALYSIS_MAX_SIDE`` for a number, whose digits are small parts
-    of the image, ``DIGIT_MAX_SIDE`` for one digit (read at 80 px). The one place this choice is made."""
+    """The longer side of the 4:3 photo whose pixels an image is decoded at, at most (``reduction_factor``):
+    ``ANALYSIS_MAX_SIDE`` for a number, whose digits are small parts of the image, ``DIGIT_MAX_SIDE`` for one
+    digit (read at 80 px). The one place this choice is made."""
     return ANALYSIS_MAX_SIDE if number else DIGIT_MAX_SIDE
 
 

@@ -60,11 +60,13 @@ from digits.printed_boxes import frame_bands, inside_printed_box
 DIGIT_BOX = 20
 """MNIST's size-normalisation box: the longer side of the digit, in pixels."""
 WORK_SIDE = 128
-"""Longer side of the reduced copy that single-digit analysis runs on."""
+"""Longer side of the reduced copy that single-digit analysis runs on (longer for an image wider than 4:3:
+``analysis_side``)."""
 STAGE_SIDE = 4 * DIGIT_BOX
 """Intermediate size (4x the final box) at which strokes are thickened before the final reduction."""
 DIGIT_MAX_SIDE = 8 * STAGE_SIDE
-"""Longer side a single digit's image is decoded at, at most (numbers need more: ``ANALYSIS_MAX_SIDE``). A
+"""Longer side of the 4:3 photo whose pixels a single digit's image is decoded at, at most (a wider image keeps
+its height: ``digits.images.reduction_factor``; numbers need more: ``ANALYSIS_MAX_SIDE``). A
 digit is found at ``WORK_SIDE`` and read at ``STAGE_SIDE``, so even one filling only an eighth of the image is
 still read at full detail; decoding a large photo smaller (JPEG draft mode) is most of its time. Measured on
 1024x768 and 1600x1200 photos: same accuracy as at 2048 px, a quarter to a third less time per image."""
@@ -1011,6 +1013,18 @@ def is_shadow_edge(analysis: InkAnalysis, group: list[Component]) -> bool:
     return float((level[ring] > ink - 0.5 * (ink - paper)).mean()) > SHADOW_SHARE
 
 
+def analysis_side(shape: tuple[int, ...]) -> int:
+    """The longer side of a single digit's analysis copy: ``WORK_SIDE`` for an image up to 4:3, and for a wider
+    (or taller) one as long as holds a 4:3 copy's pixels, up to twice it.
+
+    Why: a strip (a cell cut from a form's row, 800x200) reduced to 128 px long is 32 px tall, and the digit on it a
+    third of the height it would have in a photo's copy; a hollow digit's thin outline faded into the paper there
+    (README, "How an image is prepared"). Images up to 4:3, every photo benchmark's and real collection's
+    rendering, are analysed as before."""
+    ratio = min(shape) / max(shape)
+    return int(min(2 * WORK_SIDE, max(WORK_SIDE, round(WORK_SIDE * np.sqrt(0.75 / ratio)))))
+
+
 def preprocess_digit(gray: np.ndarray) -> np.ndarray:
     """Grey image of one digit, any size and polarity, uint8 (H, W) -> MNIST-style uint8 (28, 28).
 
@@ -1020,7 +1034,9 @@ def preprocess_digit(gray: np.ndarray) -> np.ndarray:
         return gray
     stroke_cut, smooth_crop = is_stroke_cut(gray), is_smooth_crop(gray)
     gray, upscaled = upscale_small(gray, SMOOTH_UPSCALE_BELOW)
-    analysis = analyse(gray, WORK_SIDE, upscaled=upscaled, stroke_cut=stroke_cut, smooth_crop=smooth_crop)
+    analysis = analyse(
+        gray, analysis_side(gray.shape), upscaled=upscaled, stroke_cut=stroke_cut, smooth_crop=smooth_crop
+    )
     group = digit_group(analysis.components, analysis.crossings)
     if is_scattered(analysis, group):
         raise NoDigitFound("only scattered specks, no strokes")

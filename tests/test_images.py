@@ -146,3 +146,29 @@ def test_a_single_digit_photo_is_decoded_smaller_than_a_number_and_still_read(tm
 
     assert set(decoded_sizes) == {(1000, 750)} and DIGIT_MAX_SIDE < 1000
     assert predict_arrays(load_predictor(threads=1), frame[np.newaxis]).argmax() == 7
+
+
+@pytest.mark.parametrize(
+    ("size", "decoded"), [((800, 200), (800, 200)), ((1400, 300), (700, 150)), ((1024, 768), (512, 384))]
+)
+def test_a_wide_strip_of_one_digit_keeps_its_height(tmp_path, monkeypatch, size, decoded):
+    # The decoding limit bounds the work, which grows with the pixels: a strip (a cell cut from a form's row) with
+    # fewer pixels than a 640x480 photo is decoded whole, not halved because its longer side is over 640, so its
+    # digit keeps its height (a hollow digit its thin outline); larger strips and 4:3 photos are reduced as before.
+    from PIL import ImageFile
+
+    from digits.images import decode_side, read_gray
+    from digits.predict import load_predictor, predict_arrays
+
+    photo = Image.new("L", size, 235)
+    digit = Image.open(SAMPLES / "7.jpg").convert("L").resize((size[1] * 3 // 4,) * 2)
+    photo.paste(Image.eval(digit, lambda value: 255 - value), (size[0] // 3, size[1] // 8))
+    photo.save(tmp_path / "strip.jpg", quality=90)
+    decoded_sizes = []
+    load = ImageFile.ImageFile.load
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda image: (decoded_sizes.append(image.size), load(image))[1])
+
+    gray, _ = read_gray(tmp_path / "strip.jpg", decode_side(number=False))
+
+    assert gray.shape[::-1] == decoded and max(max(s) for s in decoded_sizes) <= max(size)
+    assert predict_arrays(load_predictor(threads=1), load_digit_array(tmp_path / "strip.jpg")[np.newaxis]).argmax() == 7

@@ -26,7 +26,7 @@ from digits.predict import (
 from digits.preprocess import NoDigitFound, filled_outlines, is_mnist_style, narrowed_weight, preprocess_digit
 from digits.printed_boxes import frame_bands
 from tests.conftest import ROOT, run_script
-from tests.synthetic import PhotoSettings, outline, photo_of_digits, save_photo, tight_glyph
+from tests.synthetic import PhotoSettings, outline, photo_of_digits, random_settings, save_photo, tight_glyph
 
 SAMPLES = ROOT / "data" / "samples"
 
@@ -402,6 +402,19 @@ def test_a_small_hollow_digit_is_read(predictor, canvas, height, blur, seed):
     settings = PhotoSettings(canvas=canvas, digit_height=height, blur=blur, mode="L", hollow=True)
     image, _ = photo_of_digits([sample(5)], settings, np.random.default_rng(seed))
     assert read(predictor, np.asarray(image.reduce(2))) == 5
+
+
+@pytest.mark.parametrize("seed", [182, 230, 354, 357])
+def test_a_hollow_digit_on_a_wide_strip_is_found(predictor, seed):
+    # A strip (800x200 to 1000x300, a cell cut from a form's row) was analysed in a copy 128 px long, the digit on
+    # it a third of the height it has in a 4:3 photo's copy, and a hollow digit's thin outline faded into the
+    # paper: "no digit found". The copy of a wide image now holds a 4:3 copy's pixels.
+    rng = np.random.default_rng(seed)
+    digit = seed % 10
+    canvas = [(800, 200), (900, 240), (1000, 300)][seed % 3]
+    settings = replace(random_settings(rng, canvas), hollow=True, mode="L", exif_orientation=1)
+    image, _ = photo_of_digits([sample(digit)], settings, rng)
+    assert read(predictor, np.asarray(image)) == digit
 
 
 def outlined_bar(tail: int = 0) -> np.ndarray:
