@@ -228,8 +228,9 @@ def measure(args: argparse.Namespace, scratch: Path) -> int:
     print(
         f"Model: {predictor.path}; {args.singles} single-digit and {args.numbers} multi-digit photos, seed {args.seed}\n"
     )
-    print(table(singles, ("single digits: condition", "images", "accuracy", "read once, no shifts")))
-    print()
+    if singles:  # --singles 0: the other tables alone
+        print(table(singles, ("single digits: condition", "images", "accuracy", "read once, no shifts")))
+        print()
     if args.numbers:  # --numbers 0: single digits alone
         rows = [
             (bucket, n, f"{ok / n:.2%}", f"{once / n:.2%}", f"{Readings.collect(pairs).given_as_sure(threshold):.2%}")
@@ -266,9 +267,11 @@ def measure(args: argparse.Namespace, scratch: Path) -> int:
     told_rows = [
         (kind, *(f"{share:.2%}" for share in Readings.collect(pairs).told_shares(threshold).values()))
         for kind, pairs in answers.items()
+        if pairs  # --singles 0 or --numbers 0: no row of zeros for what was not read
     ]
-    print(table(told_rows, (f"what the user is told (unsure under {threshold:.2f})", *TOLD)))
-    print()
+    if told_rows:
+        print(table(told_rows, (f"what the user is told (unsure under {threshold:.2f})", *TOLD)))
+        print()
     if close_rows:
         header = (
             "numbers written close",
@@ -283,16 +286,17 @@ def measure(args: argparse.Namespace, scratch: Path) -> int:
         header = ("written hollow (each stroke as its outline)", "images", "read right", "no digit found")
         print(table(hollow_rows, (*header, "wrong, given as sure")))
         print()
-    print(
-        table(
-            [
-                ("numbers whose digits were all found, none extra", f"{count_right / args.numbers:.2%}"),
-                ("each digit read right, in those numbers", f"{digits_right / max(1, digits_in_counted):.2%}"),
-            ],
-            ("numbers: where they are lost", "value"),
+    if args.numbers:
+        print(
+            table(
+                [
+                    ("numbers whose digits were all found, none extra", f"{count_right / args.numbers:.2%}"),
+                    ("each digit read right, in those numbers", f"{digits_right / max(1, digits_in_counted):.2%}"),
+                ],
+                ("numbers: where they are lost", "value"),
+            )
         )
-    )
-    print()
+        print()
     print(
         table(
             [
