@@ -38,6 +38,22 @@ class Box:
         )
 
 
+def reduction_for(shape: tuple[int, ...], side: int) -> float:
+    """How many times smaller an image of ``shape`` is made to fit a budget of ``side``: its longer side down to
+    ``side`` when it is no wider (or taller) than 4:3; a wider one only down to a 4:3 image's pixels, its longer side
+    at most twice ``side``. At least 1 (never enlarged).
+
+    Why pixels for wide images: the budget bounds the work, which grows with the pixels. A strip (800x200, a cell cut
+    from a form's row) cut to 640 or 128 px long is a quarter or less of its height, and the digit on it with it (a
+    hollow digit's thin outline faded into the paper); images up to 4:3 are reduced as by the longer side alone.
+    The one rule for decoding (``digits.images.reduction_factor``) and single-digit analysis
+    (``digits.preprocess.analysis_side``)."""
+    longer, shorter = max(shape), min(shape)
+    by_side = longer / side
+    by_pixels = max(float(np.sqrt(longer * shorter / (side * side * 0.75))), longer / (2 * side))
+    return max(1.0, min(by_side, by_pixels))
+
+
 def reduce_to(gray: np.ndarray, side: int) -> tuple[np.ndarray, float, float]:
     """Area-average ``gray`` so its longer side is at most ``side``; return it (float32) and the x, y factors."""
     height, width = gray.shape

@@ -26,8 +26,9 @@ MAX_IMAGE_PIXELS = 64_000_000
 """Largest image (width x height) we agree to decode; larger files are refused as decompression bombs."""
 
 ANALYSIS_MAX_SIDE = 2048
-"""Images with more pixels than a 4:3 photo with this longer side (or a longer side over twice this) are decoded
-at reduced size (JPEG draft mode) or reduced right after decoding (``digits.images.reduction_factor``): reading a number never needs more (a single digit needs less: ``digits.preprocess.DIGIT_MAX_SIDE``),
+"""Images with a longer side over this (wider than 4:3: more pixels than a 4:3 photo of this side,
+``digits.images.reduction_factor``) are decoded at reduced size (JPEG draft mode) or reduced right after
+decoding: reading a number never needs more (a single digit needs less: ``digits.preprocess.DIGIT_MAX_SIDE``),
 and memory and time per image stay bounded."""
 
 PACKAGE_DIR = Path(__file__).resolve().parent

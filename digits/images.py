@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from digits.arrays import reduction_for
 from digits.constants import ANALYSIS_MAX_SIDE, IMAGE_EXTENSIONS, MAX_IMAGE_PIXELS
 from digits.errors import DigitsError
 from digits.preprocess import DIGIT_MAX_SIDE, preprocess_digit
@@ -78,8 +79,8 @@ def decode_gray(
 ) -> tuple[np.ndarray, float]:
     """Decode a path or binary stream straight to uint8 grey levels, at reduced size when it is large.
 
-    An image with more pixels than a 4:3 photo whose longer side is ``max_side`` (``reduction_factor``) is
-    decoded at reduced size (JPEG's draft mode,
+    An image over ``max_side`` on its longer side (a wider one than 4:3: with more pixels than a 4:3 photo of that
+    side, ``reduction_factor``) is decoded at reduced size (JPEG's draft mode,
     which never builds the full-size pixels) or reduced right after decoding, before any conversion, so memory
     and time per image stay bounded. Returns the grey image and its scale (original pixels per returned pixel,
     to map boxes back). Every failure of opening, decoding or converting is a one-line DigitsError naming
@@ -89,17 +90,9 @@ def decode_gray(
 
 
 def reduction_factor(width: int, height: int, max_side: int) -> int:
-    """The whole factor an image is reduced by when decoded: the least that leaves it no more pixels than a 4:3
-    photo whose longer side is ``max_side``, and a longer side of at most twice ``max_side``.
-
-    Why pixels and not the longer side alone: the limit is there to bound the work, which grows with the pixels. A
-    wide strip (800x200, a cell cut from a form's row) holds half a 640x480 photo's pixels; halving it because its
-    longer side is over 640 read a digit on it at half the height it has, and lost hollow digits' thin outlines.
-    Every 4:3 photo is reduced as before."""
-    budget = max_side * max_side * 3 / 4
-    by_pixels = int(np.ceil(np.sqrt(width * height / budget) - 1e-9))
-    by_side = -(-max(width, height) // (2 * max_side))
-    return max(1, by_pixels, by_side)
+    """The whole factor an image is reduced by when decoded (``digits.arrays.reduction_for``): a 4:3 photo or a
+    squarer image to ``max_side`` on its longer side, a wider one to a 4:3 photo's pixels."""
+    return int(np.ceil(reduction_for((height, width), max_side) - 1e-9))
 
 
 def _reduced_gray(image: Image.Image, max_side: int) -> tuple[np.ndarray, float]:
@@ -191,7 +184,7 @@ def to_grayscale(image: Image.Image) -> np.ndarray:
 
 
 def decode_side(number: bool) -> int:
-    """The longer side of the 4:3 photo whose pixels an image is decoded at, at most (``reduction_factor``):
+    """The longer side an image is decoded at, at most (a wider one than 4:3 keeps its height: ``reduction_factor``):
     ``ANALYSIS_MAX_SIDE`` for a number, whose digits are small parts of the image, ``DIGIT_MAX_SIDE`` for one
     digit (read at 80 px). The one place this choice is made."""
     return ANALYSIS_MAX_SIDE if number else DIGIT_MAX_SIDE

@@ -48,6 +48,7 @@ from digits.arrays import (
     median_of,
     percentile_last_axis,
     reduce_to,
+    reduction_for,
     square_filter,
     stroke_anisotropy,
     stroke_width,
@@ -65,8 +66,8 @@ WORK_SIDE = 128
 STAGE_SIDE = 4 * DIGIT_BOX
 """Intermediate size (4x the final box) at which strokes are thickened before the final reduction."""
 DIGIT_MAX_SIDE = 8 * STAGE_SIDE
-"""Longer side of the 4:3 photo whose pixels a single digit's image is decoded at, at most (a wider image keeps
-its height: ``digits.images.reduction_factor``; numbers need more: ``ANALYSIS_MAX_SIDE``). A
+"""Longer side a single digit's image is decoded at, at most (a wider one than 4:3 keeps its height:
+``digits.images.reduction_factor``; numbers need more: ``ANALYSIS_MAX_SIDE``). A
 digit is found at ``WORK_SIDE`` and read at ``STAGE_SIDE``, so even one filling only an eighth of the image is
 still read at full detail; decoding a large photo smaller (JPEG draft mode) is most of its time. Measured on
 1024x768 and 1600x1200 photos: same accuracy as at 2048 px, a quarter to a third less time per image."""
@@ -1014,15 +1015,10 @@ def is_shadow_edge(analysis: InkAnalysis, group: list[Component]) -> bool:
 
 
 def analysis_side(shape: tuple[int, ...]) -> int:
-    """The longer side of a single digit's analysis copy: ``WORK_SIDE`` for an image up to 4:3, and for a wider
-    (or taller) one as long as holds a 4:3 copy's pixels, up to twice it.
-
-    Why: a strip (a cell cut from a form's row, 800x200) reduced to 128 px long is 32 px tall, and the digit on it a
-    third of the height it would have in a photo's copy; a hollow digit's thin outline faded into the paper there
-    (README, "How an image is prepared"). Images up to 4:3, every photo benchmark's and real collection's
-    rendering, are analysed as before."""
-    ratio = min(shape) / max(shape)
-    return int(min(2 * WORK_SIDE, max(WORK_SIDE, round(WORK_SIDE * np.sqrt(0.75 / ratio)))))
+    """The longer side of a single digit's analysis copy: ``WORK_SIDE``, or for an image wider (or taller) than 4:3
+    as long as holds a 4:3 copy's pixels, up to twice it (``digits.arrays.reduction_for``: an 800x200 strip cut to
+    128 px long was 32 px tall)."""
+    return round(max(shape) / reduction_for(shape, WORK_SIDE))
 
 
 def preprocess_digit(gray: np.ndarray) -> np.ndarray:
