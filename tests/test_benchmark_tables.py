@@ -115,3 +115,19 @@ def test_gpu_benchmark_trains_the_network_and_never_passes_a_cpu_run_off_as_a_gp
     row = summarise([run]).splitlines()[-1]
     assert "| tensorflow | x86_64 CPU" in row or "CPU," in row
     assert row.endswith("| 1.0x as fast |")
+
+
+def test_the_ceiling_benchmark_never_reads_a_digit_it_taught():
+    # An upper bound is only honest if the taught model is measured on other samples than it learnt.
+    import numpy as np
+
+    from benchmarks.ceiling import halves
+
+    labels = np.repeat(np.arange(10), [30, 30, 30, 30, 30, 30, 30, 30, 30, 7])
+
+    taught, read = halves(labels, per_digit=10, seed=3)
+
+    assert not set(taught) & set(read)
+    assert np.bincount(labels[taught], minlength=10).tolist() == [10] * 9 + [3]  # a digit with 7 samples: 3 and 3
+    assert np.bincount(labels[read], minlength=10).tolist() == [10] * 9 + [3]
+    assert not np.array_equal(taught, halves(labels, per_digit=10, seed=4)[0])  # drawn at random, seeded
