@@ -16,7 +16,8 @@ bound falls short of an aim, no preprocessing or drawn style will take a model t
 added to its training split, for the same halves: the ceiling without the committed model's start.
 
 Fine-tuning on 1,000 samples takes a few minutes on 2 cores; TensorFlow is needed (the training requirements).
-The taught models are written to a temporary folder and deleted: nothing here changes ``models/``.
+The taught models are written to a temporary folder (their LiteRT export alone) and deleted: nothing here
+changes ``models/``.
 """
 
 from __future__ import annotations
@@ -114,7 +115,7 @@ def main() -> int:
     from digits.training.cli import prepare_data
     from digits.training.config import TrainingConfig
     from digits.training.fine_tune import FINE_TUNE, fine_tune
-    from digits.training.train import save_run, train
+    from digits.training.train import train
 
     try:
         splits = [split_collection(name, args.per_digit, args.seed) for name in args.collections]
@@ -124,7 +125,7 @@ def main() -> int:
     committed = load_predictor(args.base_model.with_name(TFLITE_MODEL_FILE))
     training, testing = prepare_data(None)
     config = FINE_TUNE if args.epochs is None else replace(FINE_TUNE, epochs=args.epochs)
-    taught_models = {}  # collection name -> (a trained run, its training data)
+    runs = {}  # collection name -> the run that taught it (one run for all of them from scratch)
     if args.from_scratch:
         config = TrainingConfig()
         mixed = LabelledImages(
@@ -133,7 +134,7 @@ def main() -> int:
             [],
         )
         run = train(config, mixed, testing)
-        taught_models = {split.name: (run, mixed) for split in splits}
+        runs = {split.name: run for split in splits}
     else:
         for split in splits:
             checksum = hashlib.sha256(split.images.tobytes() + split.labels.tobytes()).hexdigest()
@@ -149,17 +150,20 @@ def main() -> int:
                 1e-9,
             )
             print(f"  {split.name}: fine-tuned in {result.seconds:.0f} s", file=sys.stderr)
-            taught_models[split.name] = (result.run, training)
+            runs[split.name] = result.run
 
     rows = []
-    for split in splits:
-        run, data = taught_models[split.name]
-        with tempfile.TemporaryDirectory(prefix="ceiling-") as scratch:
-            save_run(run, data, testing, Path(scratch), Path(scratch) / "results.txt")
-            taught = load_predictor(Path(scratch) / TFLITE_MODEL_FILE)
+    with tempfile.TemporaryDirectory(prefix="ceiling-") as scratch:
+        taught_models = {}  # each run's LiteRT export, written and loaded once
+        for split in splits:
+            run = runs[split.name]
+            if id(run) not in taught_models:
+                path = Path(scratch) / f"{len(taught_models)}.tflite"
+                path.write_bytes(run.litert["tflite"])
+                taught_models[id(run)] = load_predictor(path)
             for rendering, images_read in split.renderings.items():
                 before = read_all(committed, images_read, split.read_labels).accuracy()
-                after = read_all(taught, images_read, split.read_labels).accuracy()
+                after = read_all(taught_models[id(run)], images_read, split.read_labels).accuracy()
                 print(f"  {split.name}, {rendering}: {before:.2%} -> {after:.2%}", file=sys.stderr)
                 mnist = run.metrics["test_accuracy"]
                 rows.append((split.name, rendering, len(split.labels), len(split.read_labels), before, after, mnist))
